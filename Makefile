@@ -1,0 +1,49 @@
+# The two commands of the README, plus helpers. Everything installs into .venv on first use.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Quiet progress bars and a non-interactive matplotlib everywhere make runs.
+export MPLBACKEND := Agg
+
+.PHONY: help venv test lint book serve baselines clean
+
+help:
+	@echo "make test       set up .venv, run the whole test suite (with image comparisons)"
+	@echo "make book       set up .venv, build the Jupyter Book into _build/html (warnings = errors)"
+	@echo "make lint       ruff and mypy"
+	@echo "make baselines  regenerate the data and image baselines of the figure tests"
+	@echo "make clean      remove _build, runs and caches (keeps .venv)"
+
+# Exact versions come from constraints.txt so that figures and their baselines stay bit-stable.
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+		-c constraints.txt -e ".[book,test]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check collapse tests benchmarks
+	$(BIN)/mypy
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going --builder html
+	@echo "Book built: $(CURDIR)/_build/html/index.html"
+
+serve: book
+	@echo "Serving the book at http://127.0.0.1:8000/ (Ctrl-C to stop)"
+	$(BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory _build/html
+
+baselines: $(STAMP)
+	$(BIN)/python -m pytest tests/test_figures.py --update-data-baselines \
+		--mpl-generate-path=tests/baseline/images
+
+clean:
+	rm -rf _build runs .pytest_cache .mypy_cache .ruff_cache

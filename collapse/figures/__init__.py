@@ -1,0 +1,1 @@
+"""Per paper, the numbers behind each figure (``*_data``) and its drawing (``*_plot``)."""

@@ -1,0 +1,378 @@
+"""Re-run any figure notebook with new parameters: jupytext → validation → papermill.
+
+A figure notebook is a MyST ``.md`` file with exactly one code cell tagged ``parameters``. Each
+line of that cell declares one parameter, with a type, a literal default (the ``paper`` profile)
+and, in the trailing comment, the allowed values and a description::
+
+    n: int = 1000                 # [2, 100000] samples per context per generation
+    concentration: float = 1.0    # (0, 100] Dirichlet concentration of p^(0)
+    scheme: str = "fully"         # {fully, partially} recursion scheme
+    progress: bool = False        # show tqdm progress bars
+
+``[a, b]`` is a closed range, ``(a, b]`` excludes ``a``; either bound may be ``*`` (unbounded).
+Other profiles (``quick`` for the tests) are set in the notebook's front matter::
+
+    collapse:
+      profiles:
+        quick: {n: 100, context_length: 2}
+
+Everything is validated before a kernel starts: an unknown name, a value of the wrong type or
+out of range raises :class:`ParameterError` naming the parameter and what is allowed.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import io
+import json
+import os
+import platform
+import subprocess
+import time
+import tokenize
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jupytext
+import nbformat
+
+from collapse import __version__
+from collapse.plotting import OUTPUT_DIR_ENV
+
+PAPER_PROFILE = "paper"
+PARAMETER_TYPES: dict[str, type] = {"int": int, "float": float, "bool": bool, "str": str}
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off"}
+
+
+class ParameterError(ValueError):
+    """A parameter name, type or value that a notebook does not accept."""
+
+
+class NotebookFormatError(ValueError):
+    """A notebook whose parameters cell or front matter does not follow the convention."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One declared notebook parameter (a line of the ``parameters`` cell)."""
+
+    name: str
+    type: type
+    default: Any
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    choices: tuple[str, ...] | None = None
+    help: str = ""
+
+    @property
+    def type_name(self) -> str:
+        return self.type.__name__
+
+    def allowed(self) -> str:
+        """Human description of the allowed values, e.g. ``an int in [2, 100000]``."""
+        if self.choices is not None:
+            return f"one of {{{', '.join(self.choices)}}}"
+        if self.low is None and self.high is None:
+            return f"any {self.type_name}"
+        lo = "-inf" if self.low is None else _fmt(self.low)
+        hi = "inf" if self.high is None else _fmt(self.high)
+        return (f"{'an' if self.type is int else 'a'} {self.type_name} in "
+                f"{'(' if self.low_open else '['}{lo}, {hi}{')' if self.high_open else ']'}")
+
+    def coerce(self, raw: Any) -> Any:
+        """Turn ``raw`` (a command-line string or a Python value) into a checked value."""
+        value = self._convert(raw)
+        self._check(value)
+        return value
+
+    def _fail(self, raw: Any) -> ParameterError:
+        return ParameterError(f"parameter '{self.name}' must be {self.allowed()}, got {raw!r}")
+
+    def _convert(self, raw: Any) -> Any:
+        if isinstance(raw, str) and self.type is not str:
+            text = raw.strip()
+            try:
+                if self.type is bool:
+                    if text.lower() in _TRUE:
+                        return True
+                    if text.lower() in _FALSE:
+                        return False
+                    raise ValueError(text)
+                if self.type is int:
+                    return int(text)
+                return float(text)
+            except ValueError:
+                raise self._fail(raw) from None
+        if self.type is bool:
+            if isinstance(raw, bool):
+                return raw
+            raise self._fail(raw)
+        if isinstance(raw, bool):
+            raise self._fail(raw)
+        if self.type is int and isinstance(raw, int):
+            return raw
+        if self.type is float and isinstance(raw, int | float):
+            return float(raw)
+        if self.type is str and isinstance(raw, str):
+            return raw
+        raise self._fail(raw)
+
+    def _check(self, value: Any) -> None:
+        if self.choices is not None and value not in self.choices:
+            raise self._fail(value)
+        if self.type in (int, float):
+            if value != value:  # NaN
+                raise self._fail(value)
+            if self.low is not None and (value <= self.low if self.low_open else value < self.low):
+                raise self._fail(value)
+            if self.high is not None and (
+                value >= self.high if self.high_open else value > self.high
+            ):
+                raise self._fail(value)
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else repr(x)
+
+
+@dataclass(frozen=True)
+class NotebookSpec:
+    """What a figure notebook accepts: its parameters and named profiles."""
+
+    path: Path
+    parameters: dict[str, Parameter]
+    profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def resolve(
+        self, profile: str = PAPER_PROFILE, overrides: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Defaults, then the profile, then ``overrides``: every value checked, all returned."""
+        if profile not in self.profiles:
+            raise ParameterError(
+                f"profile '{profile}' is not defined for {self.path.name}; "
+                f"choose one of {{{', '.join(sorted(self.profiles))}}}"
+            )
+        values = {name: p.default for name, p in self.parameters.items()}
+        for source in (self.profiles[profile], overrides or {}):
+            for name, raw in source.items():
+                if name not in self.parameters:
+                    raise ParameterError(
+                        f"unknown parameter '{name}' for {self.path.name}; known parameters: "
+                        f"{', '.join(self.parameters)}"
+                    )
+                values[name] = self.parameters[name].coerce(raw)
+        return values
+
+
+def read_notebook(path: str | os.PathLike[str]) -> nbformat.NotebookNode:
+    """Read a MyST ``.md`` (or any jupytext format, or ``.ipynb``) as a notebook."""
+    return jupytext.read(Path(path))
+
+
+def _parameters_cell(nb: nbformat.NotebookNode, path: Path) -> nbformat.NotebookNode:
+    tagged = [c for c in nb.cells
+              if c.cell_type == "code" and "parameters" in c.get("metadata", {}).get("tags", [])]
+    if len(tagged) != 1:
+        raise NotebookFormatError(
+            f"{path.name}: expected exactly one code cell tagged 'parameters', found {len(tagged)}"
+        )
+    return tagged[0]
+
+
+def _parse_constraint(comment: str, ptype: type, where: str) -> tuple[dict[str, Any], str]:
+    """Split ``[a, b] help`` / ``{x, y} help`` / ``help`` into constraint fields and help."""
+    text = comment.strip()
+    if text[:1] == "{":
+        inner, _, rest = text[1:].partition("}")
+        choices = tuple(c.strip() for c in inner.split(",") if c.strip())
+        if not choices:
+            raise NotebookFormatError(f"{where}: empty choice set")
+        return {"choices": choices}, rest.strip()
+    if text[:1] in "[(":
+        close = min((i for i in (text.find("]"), text.find(")")) if i > 0), default=-1)
+        if close < 0:
+            raise NotebookFormatError(f"{where}: unterminated range in comment {comment!r}")
+        bounds = text[1:close].split(",")
+        if len(bounds) != 2 or ptype not in (int, float):
+            raise NotebookFormatError(f"{where}: a range needs two bounds and an int/float type")
+        try:
+            lo, hi = (None if b.strip() == "*" else float(b) for b in bounds)
+        except ValueError:
+            raise NotebookFormatError(f"{where}: bad range bounds in {comment!r}") from None
+        fields = {"low": lo, "high": hi, "low_open": text[0] == "(",
+                  "high_open": text[close] == ")"}
+        return fields, text[close + 1:].strip()
+    return {}, text
+
+
+def parse_parameters(source: str, where: str = "parameters cell") -> dict[str, Parameter]:
+    """Parse the ``parameters`` cell source into :class:`Parameter` objects."""
+    comments: dict[int, str] = {}
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type == tokenize.COMMENT:
+            comments[tok.start[0]] = tok.string.lstrip("#")
+    params: dict[str, Parameter] = {}
+    for node in ast.parse(source).body:
+        loc = f"{where}, line {node.lineno}"
+        if not (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+                and isinstance(node.annotation, ast.Name) and node.value is not None):
+            raise NotebookFormatError(f"{loc}: expected `name: type = literal`")
+        type_name = node.annotation.id
+        if type_name not in PARAMETER_TYPES:
+            raise NotebookFormatError(
+                f"{loc}: type must be one of {', '.join(PARAMETER_TYPES)}, got {type_name}"
+            )
+        ptype = PARAMETER_TYPES[type_name]
+        try:
+            default = ast.literal_eval(node.value)
+        except ValueError:
+            raise NotebookFormatError(f"{loc}: default must be a literal") from None
+        fields, help_text = _parse_constraint(comments.get(node.lineno, ""), ptype, loc)
+        param = Parameter(name=node.target.id, type=ptype, default=default, help=help_text,
+                          **fields)
+        try:
+            param.coerce(default)
+        except ParameterError as err:
+            raise NotebookFormatError(f"{loc}: default does not satisfy its own range: {err}")
+        params[param.name] = param
+    if not params:
+        raise NotebookFormatError(f"{where}: declares no parameters")
+    return params
+
+
+def notebook_spec(path: str | os.PathLike[str]) -> NotebookSpec:
+    """Read ``path`` and return its parameters and profiles (all profile values checked)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no notebook at {path}")
+    nb = read_notebook(path)
+    params = parse_parameters(_parameters_cell(nb, path).source, f"{path.name} parameters cell")
+    declared = nb.metadata.get("collapse", {}).get("profiles", {}) or {}
+    profiles: dict[str, dict[str, Any]] = {PAPER_PROFILE: {}}
+    for name, values in declared.items():
+        profiles[str(name)] = dict(values or {})
+    spec = NotebookSpec(path=path, parameters=params, profiles=profiles)
+    for name in profiles:  # a typo in a profile is the notebook's bug: report it early
+        try:
+            spec.resolve(name)
+        except ParameterError as err:
+            raise NotebookFormatError(f"{path.name}: profile '{name}': {err}") from None
+    return spec
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Where ``run_notebook`` wrote its outputs."""
+
+    notebook: Path
+    directory: Path
+    parameters: dict[str, Any]
+    files: list[Path]
+
+
+def _git_sha(cwd: Path) -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True,
+                             text=True, check=True, timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=cwd, capture_output=True,
+                               text=True, check=True, timeout=10).stdout.strip()
+        return out.stdout.strip() + ("-dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+@contextlib.contextmanager
+def _environment(name: str, value: str) -> Iterator[None]:
+    old = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = old
+
+
+def _write_json(path: Path, payload: Mapping[str, Any]) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n")
+    tmp.replace(path)  # atomic: a reader never sees half a file
+
+
+def run_notebook(
+    path: str | os.PathLike[str],
+    *,
+    overrides: Mapping[str, Any] | None = None,
+    profile: str = PAPER_PROFILE,
+    output_root: str | os.PathLike[str] = "runs",
+    progress_bar: bool = True,
+    log_output: bool = False,
+) -> RunResult:
+    """Validate parameters, then execute the notebook with papermill.
+
+    Writes ``<output_root>/<stem>/<stem>.ipynb`` (the executed notebook), the figure and data
+    files the notebook exports, and ``run.json`` (parameters, profile, versions, git sha, wall
+    time). Parameter errors are raised before any kernel starts.
+    """
+    import papermill  # imported late: ~1 s, and `collapse params` does not need it
+
+    path = Path(path).resolve()
+    spec = notebook_spec(path)
+    values = spec.resolve(profile, overrides)
+    directory = (Path(output_root) / path.stem).resolve()
+    directory.mkdir(parents=True, exist_ok=True)
+    executed = directory / f"{path.stem}.ipynb"
+    record: dict[str, Any] = {
+        "notebook": str(path.name),
+        "profile": profile,
+        "parameters": values,
+        "collapse_version": __version__,
+        "git_sha": _git_sha(path.parent),
+        "python": platform.python_version(),
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "status": "running",
+    }
+    _write_json(directory / "run.json", record)
+    start = time.perf_counter()
+    try:
+        with _environment(OUTPUT_DIR_ENV, str(directory)):
+            papermill.execute_notebook(
+                read_notebook(path), str(executed), parameters=values, cwd=str(path.parent),
+                kernel_name="python3", progress_bar=progress_bar, log_output=log_output,
+                request_save_on_cell_execute=True,
+            )
+    except BaseException as err:  # interrupted or failed: keep the partial notebook and say so
+        record.update(status=f"failed: {type(err).__name__}",
+                      wall_seconds=time.perf_counter() - start)
+        _write_json(directory / "run.json", record)
+        raise
+    record.update(status="ok", wall_seconds=round(time.perf_counter() - start, 3))
+    _write_json(directory / "run.json", record)
+    files = sorted(p for p in directory.iterdir() if p.is_file())
+    return RunResult(notebook=executed, directory=directory, parameters=values, files=files)
+
+
+def glued_values(nb: nbformat.NotebookNode | str | os.PathLike[str]) -> dict[str, Any]:
+    """The values a notebook glued with ``myst_nb.glue``, read back from its outputs."""
+    if not isinstance(nb, nbformat.NotebookNode):
+        nb = nbformat.read(str(nb), as_version=4)
+    values: dict[str, Any] = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            key = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            if key is None:
+                continue
+            text = output.get("data", {}).get("text/plain")
+            if text is not None:
+                try:
+                    values[key] = ast.literal_eval(text)
+                except (ValueError, SyntaxError):
+                    values[key] = text
+    return values

@@ -1,0 +1,1 @@
+"""Closed forms of both papers as numbers (``seddik``); sympy derivations come later."""

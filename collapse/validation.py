@@ -1,0 +1,82 @@
+"""Parameter checks shared by the whole package.
+
+Every public function validates its inputs *before* any compute and raises ``ValueError`` (or
+``TypeError``) naming the parameter and the allowed range, e.g.
+``n must be an integer >= 1, got 0``.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+PROBABILITY_ATOL = 1e-9
+"""Tolerance on Σ p_i = 1 and p_i ≥ 0 for a probability vector (float64 rounding is ~1e-16·s)."""
+
+
+def _describe_range(low: float | None, high: float | None, low_open: bool = False) -> str:
+    if low is not None and high is not None:
+        return f"in {'(' if low_open else '['}{low}, {high}]"
+    if low is not None:
+        return f"{'>' if low_open else '>='} {low}"
+    if high is not None:
+        return f"<= {high}"
+    return "any value"
+
+
+def check_int(name: str, value: Any, *, low: int | None = None, high: int | None = None) -> int:
+    """Return ``value`` as ``int`` if it is an integer within [low, high], else raise."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer {_describe_range(low, high)}, "
+                        f"got {value!r} ({type(value).__name__})")
+    value = int(value)
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise ValueError(f"{name} must be an integer {_describe_range(low, high)}, got {value}")
+    return value
+
+
+def check_float(
+    name: str,
+    value: Any,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+) -> float:
+    """Return ``value`` as ``float`` if it is a finite real within the range, else raise."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number {_describe_range(low, high, low_open)}, "
+                        f"got {value!r} ({type(value).__name__})")
+    value = float(value)
+    below = low is not None and (value <= low if low_open else value < low)
+    above = high is not None and value > high
+    if not np.isfinite(value) or below or above:
+        raise ValueError(
+            f"{name} must be a real number {_describe_range(low, high, low_open)}, got {value}"
+        )
+    return value
+
+
+def check_distribution(name: str, p: Any, *, ndim: int = 1) -> NDArray[np.float64]:
+    """Return ``p`` as a float64 array whose last axis is a probability vector, else raise.
+
+    Args:
+        name: the parameter name used in the error message.
+        p: array-like with ``ndim`` dimensions; each slice along the last axis must be
+            non-negative and sum to 1 (within ``PROBABILITY_ATOL``).
+        ndim: required number of dimensions (1 for a single vector, 2 for (chains, s)).
+    """
+    arr = np.asarray(p, dtype=np.float64)
+    if arr.ndim != ndim or arr.shape[-1] < 1 or arr.size == 0:
+        raise ValueError(f"{name} must be a {ndim}-d array of probability vectors, "
+                         f"got shape {arr.shape}")
+    if not np.isfinite(arr).all() or (arr < -PROBABILITY_ATOL).any():
+        raise ValueError(f"{name} must have finite, non-negative entries")
+    sums = arr.sum(axis=-1)
+    worst = float(np.abs(sums - 1.0).max())
+    if worst > PROBABILITY_ATOL:
+        raise ValueError(f"{name} must sum to 1 along its last axis (worst |sum - 1| = {worst:.3g})")
+    return np.clip(arr, 0.0, None)
