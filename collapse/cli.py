@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from collapse.notebook import (
     PAPER_PROFILE,
+    NotebookExecutionError,
     NotebookFormatError,
     ParameterError,
     notebook_spec,
@@ -72,6 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ParameterError, NotebookFormatError, FileNotFoundError) as err:
         print(f"collapse: error: {err}", file=sys.stderr)
         return 2
+    except NotebookExecutionError as err:
+        print(f"collapse: error: {err}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("collapse: interrupted; the partial notebook and run.json are kept", file=sys.stderr)
         return 130

@@ -56,6 +56,10 @@ class NotebookFormatError(ValueError):
     """A notebook whose parameters cell or front matter does not follow the convention."""
 
 
+class NotebookExecutionError(RuntimeError):
+    """A cell raised while ``run_notebook`` executed a notebook (the partial notebook is kept)."""
+
+
 @dataclass(frozen=True)
 class Parameter:
     """One declared notebook parameter (a line of the ``parameters`` cell)."""
@@ -239,7 +243,9 @@ def parse_parameters(source: str, where: str = "parameters cell") -> dict[str, P
         try:
             param.coerce(default)
         except ParameterError as err:
-            raise NotebookFormatError(f"{loc}: default does not satisfy its own range: {err}")
+            raise NotebookFormatError(
+                f"{loc}: default does not satisfy its own range: {err}"
+            ) from None
         params[param.name] = param
     if not params:
         raise NotebookFormatError(f"{where}: declares no parameters")
@@ -350,8 +356,13 @@ def run_notebook(
             )
     except BaseException as err:  # interrupted or failed: keep the partial notebook and say so
         record.update(status=f"failed: {type(err).__name__}",
-                      wall_seconds=time.perf_counter() - start)
+                      wall_seconds=round(time.perf_counter() - start, 3))
         _write_json(directory / "run.json", record)
+        if isinstance(err, papermill.PapermillExecutionError):
+            raise NotebookExecutionError(
+                f"{path.name} failed in cell {err.exec_count}: {err.ename}: {err.evalue} "
+                f"(partial notebook kept at {executed})"
+            ) from err
         raise
     record.update(status="ok", wall_seconds=round(time.perf_counter() - start, 3))
     _write_json(directory / "run.json", record)
@@ -361,15 +372,17 @@ def run_notebook(
 
 def glued_values(nb: nbformat.NotebookNode | str | os.PathLike[str]) -> dict[str, Any]:
     """The values a notebook glued with ``myst_nb.glue``, read back from its outputs."""
-    if not isinstance(nb, nbformat.NotebookNode):
-        nb = nbformat.read(str(nb), as_version=4)
+    notebook = nb if isinstance(nb, nbformat.NotebookNode) else nbformat.read(str(nb), as_version=4)
     values: dict[str, Any] = {}
-    for cell in nb.cells:
+    for cell in notebook.cells:
         for output in cell.get("outputs", []):
-            key = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            record = output.get("metadata", {}).get("scrapbook", {})
+            key = record.get("name")
             if key is None:
                 continue
-            text = output.get("data", {}).get("text/plain")
+            # display=False glues are stored under a prefixed MIME type, others under text/plain
+            prefix = record.get("mime_prefix", "")
+            text = output.get("data", {}).get(f"{prefix}text/plain")
             if text is not None:
                 try:
                     values[key] = ast.literal_eval(text)

@@ -17,6 +17,7 @@ from typing import Any
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
+from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from numpy.typing import NDArray
@@ -37,7 +38,7 @@ STYLE: dict[str, Any] = {
     "axes.labelsize": 9,
     "axes.spines.top": False,
     "axes.spines.right": False,
-    "axes.prop_cycle": mpl.cycler(color=list(PALETTE)),
+    "axes.prop_cycle": cycler(color=list(PALETTE)),
     "axes.grid": True,
     "grid.alpha": 0.3,
     "legend.frameon": False,
@@ -56,7 +57,7 @@ OUTPUT_DIR_ENV = "COLLAPSE_OUTPUT_DIR"
 def project_style() -> Iterator[None]:
     """Apply the project's rcParams (on top of matplotlib's defaults) inside the block."""
     with mpl.rc_context(), plt.style.context("default"):
-        mpl.rcParams.update(STYLE)
+        mpl.rcParams.update(STYLE)  # type: ignore[arg-type]
         yield
 
 

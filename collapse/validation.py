@@ -78,5 +78,7 @@ def check_distribution(name: str, p: Any, *, ndim: int = 1) -> NDArray[np.float6
     sums = arr.sum(axis=-1)
     worst = float(np.abs(sums - 1.0).max())
     if worst > PROBABILITY_ATOL:
-        raise ValueError(f"{name} must sum to 1 along its last axis (worst |sum - 1| = {worst:.3g})")
+        raise ValueError(
+            f"{name} must sum to 1 along its last axis (worst |sum - 1| = {worst:.3g})"
+        )
     return np.clip(arr, 0.0, None)
