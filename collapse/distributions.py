@@ -34,3 +34,42 @@ def support_size(p: ArrayLike) -> NDArray[np.int64]:
     arr = np.asarray(p, dtype=np.float64)
     check_distribution("p", arr, ndim=arr.ndim)
     return np.count_nonzero(arr > 0, axis=-1).astype(np.int64)
+
+
+def power_law(vocab_size: int, support: int, s0: float) -> NDArray[np.float64]:
+    """The deterministic initial distribution used for Seddik et al. Figures 2–4 and 6.
+
+    p_i ∝ i^(−a) on the first ``support`` tokens (s̃) and 0 on the others, with the exponent
+    a ≥ 0 solved (bisection on a monotone function) so that S0 = Σ p_i² equals ``s0`` exactly
+    (to 1e-13). S0 ranges from 1/s̃ (a = 0, uniform on the support) towards 1 (a → ∞).
+
+    Args:
+        vocab_size: s, the number of tokens (paper: 600).
+        support: s̃, the number of tokens with p_i > 0 (2 ≤ s̃ ≤ s; paper: 52).
+        s0: target Σ p_i², in [1/s̃, 1) (paper: 0.1).
+    """
+    from scipy.optimize import brentq
+
+    vocab_size = check_int("vocab_size", vocab_size, low=2)
+    support = check_int("support", support, low=2, high=vocab_size)
+    s0 = check_float("s0", s0, low=1.0 / support, high=1.0 - 1e-9)
+    ranks = np.arange(1, support + 1, dtype=np.float64)
+
+    def profile(a: float) -> NDArray[np.float64]:
+        w = ranks ** (-a)
+        return w / w.sum()
+
+    def gap(a: float) -> float:
+        q = profile(a)
+        return float(q @ q) - s0
+
+    if gap(0.0) >= 0:  # s0 == 1/s̃ up to rounding: uniform on the support
+        exponent = 0.0
+    else:
+        high = 1.0
+        while gap(high) < 0:
+            high *= 2.0
+        exponent = brentq(gap, 0.0, high, xtol=1e-15, rtol=1e-15, maxiter=500)
+    p = np.zeros(vocab_size)
+    p[:support] = profile(exponent)
+    return p

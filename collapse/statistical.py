@@ -1,141 +1,301 @@
 """The statistical next-token model of Seddik et al. (2024), simulated exactly and vectorised.
 
-For one fixed context the model is a categorical distribution p^(m) over s tokens. In the
-Fully Synthetic setting (section 2.2, eq. 5 with n_t^(m) = n·1{t = m-1}) generation m is the
-empirical distribution of n tokens drawn from generation m-1:
+For one fixed context the model is a categorical distribution p^(m) over s tokens, learned by
+counting (eq. 2): p^(m) is the empirical distribution of the training set of generation m, whose
+composition a :class:`~collapse.schemes.Scheme` fixes (eq. 5). In the Fully Synthetic scheme
 
     n·p^(m) ~ Multinomial(n, p^(m-1)),        p^(0) = p.
 
-Every chain (a context, or an independent run) is a row of a (chains, s) array; one call to
-``Generator.multinomial`` advances all rows at once, so there is no Python loop over chains.
-A chain has *totally collapsed* (Definition 1) once ‖p^(m)‖∞ = 1; vertices are absorbing,
-so T = min{m ≥ 1 : ‖p^(m)‖∞ = 1} is well defined and the run can stop once every chain has
-collapsed.
+Every run (an independent repetition, or a context) is a row of a (runs, s) array; one call to
+``Generator.multinomial`` advances all rows at once, so there is no Python loop over runs. Two
+compactions keep the work proportional to what can still change: tokens outside the support of
+every p^(0) are dropped (no scheme can create them), and under a scheme whose vertices are
+absorbing (Fully Synthetic) runs that have totally collapsed stop being sampled.
+
+Recorded per generation m and run: σ_m = ‖p^(m)‖₂² (whose mean is S_m), the deviation
+‖p^(m) − p^(1)‖₁ and ‖p^(m)‖∞; per run, the total-collapse time T = min{m ≥ 1 : ‖p^(m)‖∞ = 1}
+(Definition 1) and the token it collapsed onto.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 from tqdm import tqdm
 
+from collapse.schemes import (
+    Accumulate,
+    AccumulateSubsample,
+    FullySynthetic,
+    MostRecent,
+    PartiallySynthetic,
+    RandomlySampled,
+    Scheme,
+)
 from collapse.validation import check_distribution, check_int
 
 NOT_COLLAPSED = -1
-"""Value of ``collapse_time`` and ``collapse_token`` for a chain still alive at the cap."""
+"""Value of ``collapse_time`` and ``collapse_token`` for a run that never reached a vertex."""
 
 
 @dataclass(frozen=True)
-class FullySyntheticRun:
-    """What one Fully Synthetic simulation produced.
+class Simulation:
+    """What one simulation produced; arrays are indexed [generation m, run].
 
     Attributes:
-        n: samples per generation.
-        initial: (chains, s) the ground truth p^(0) of every chain.
-        counts: (generations, chains, s) integer counts n·p^(m) for m = 1..generations
-            (row m-1 holds generation m); int32, so the trajectory of 81 chains over
-            10^4 generations at s = 3 is about 10 MB.
-        collapse_time: (chains,) T, the first generation with ‖p^(m)‖∞ = 1, or
-            ``NOT_COLLAPSED`` when the chain was still alive at ``generations``.
-        collapse_token: (chains,) the token i with p^(T) = δ_i, or ``NOT_COLLAPSED``.
+        scheme: the recursion scheme simulated.
+        initial: (runs, s) the ground truth p^(0) of every run.
+        sigma: (G+1, runs) σ_m = ‖p^(m)‖₂² for m = 0..G.
+        deviation: (G+1, runs) ‖p^(m) − p^(1)‖₁ (row 0 holds ‖p^(0) − p^(1)‖₁).
+        sup_norm: (G+1, runs) ‖p^(m)‖∞.
+        collapse_time: (runs,) T, or ``NOT_COLLAPSED``.
+        collapse_token: (runs,) the token i with p^(T) = δ_i, or ``NOT_COLLAPSED``.
+        trajectory: (G+1, runs, s) every p^(m), only if ``record_distributions`` was set.
     """
 
-    n: int
+    scheme: Scheme
     initial: NDArray[np.float64]
-    counts: NDArray[np.int32]
+    sigma: NDArray[np.float64]
+    deviation: NDArray[np.float64]
+    sup_norm: NDArray[np.float64]
     collapse_time: NDArray[np.int64]
     collapse_token: NDArray[np.int64]
+    trajectory: NDArray[np.float64] | None = None
 
     @property
     def generations(self) -> int:
-        """Number of generations simulated (the last m for which p^(m) exists)."""
-        return int(self.counts.shape[0])
+        """G, the last generation simulated."""
+        return int(self.sigma.shape[0] - 1)
 
-    def distributions(self, generations: int | None = None) -> NDArray[np.float64]:
-        """(generations + 1, chains, s): p^(0), p^(1), ..., p^(generations).
+    @property
+    def runs(self) -> int:
+        return int(self.sigma.shape[1])
 
-        Asking for more generations than were simulated is allowed once every chain has
-        collapsed: vertices are absorbing, so later generations repeat the last one.
+    def padded(self, metric: str, generations: int) -> NDArray[np.float64]:
+        """``metric`` ('sigma', 'deviation' or 'sup_norm') for m = 0..generations.
+
+        Beyond the last simulated generation the values are repeated, which is exact only when
+        every run has collapsed under a scheme whose vertices are absorbing.
         """
-        p = np.concatenate([self.initial[None], self.counts / self.n], axis=0)
-        if generations is None or generations <= self.generations:
-            return p if generations is None else p[: generations + 1]
-        if (self.collapse_time == NOT_COLLAPSED).any():
-            raise ValueError(
-                f"generations={generations} exceeds the {self.generations} simulated and some "
-                "chains had not collapsed; simulate longer"
-            )
-        pad = np.repeat(p[-1:], generations - self.generations, axis=0)
-        return np.concatenate([p, pad], axis=0)
-
-    def sigma(self, generations: int | None = None) -> NDArray[np.float64]:
-        """(generations + 1, chains): σ_m = ‖p^(m)‖₂², whose mean over chains estimates S_m."""
-        p = self.distributions(generations)
-        return np.einsum("gcs,gcs->gc", p, p)
+        values: NDArray[np.float64] = getattr(self, metric)
+        extra = generations - self.generations
+        if extra <= 0:
+            return values[: generations + 1]
+        if not (self.scheme.absorbing_at_vertex and (self.collapse_time > 0).all()):
+            raise ValueError(f"generations={generations} exceeds the {self.generations} "
+                             "simulated, and not every run is absorbed; simulate longer")
+        return np.concatenate([values, np.repeat(values[-1:], extra, axis=0)])
 
 
-def simulate_fully_synthetic(
+def multivariate_hypergeometric(
+    counts: NDArray[np.int64], size: int | NDArray[np.int64], rng: np.random.Generator
+) -> NDArray[np.int64]:
+    """Per row, the counts of a uniform subsample of ``size`` items without replacement.
+
+    Vectorised over rows: one ``Generator.hypergeometric`` call per token column (the
+    conditional decomposition), instead of one ``multivariate_hypergeometric`` call per row.
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    remaining_items = counts.sum(axis=1)
+    remaining_draws = np.broadcast_to(np.asarray(size, dtype=np.int64), remaining_items.shape)
+    if (remaining_draws > remaining_items).any():
+        raise ValueError("size must not exceed the number of items in a row")
+    remaining_draws = remaining_draws.copy()
+    out = np.zeros_like(counts)
+    for j in range(counts.shape[1] - 1):
+        good = counts[:, j]
+        taken = rng.hypergeometric(good, remaining_items - good, remaining_draws)
+        out[:, j] = taken
+        remaining_items -= good
+        remaining_draws -= taken
+    out[:, -1] = remaining_draws
+    return out
+
+
+class _Buffer:
+    """A (capacity, runs) float array that doubles when full (run lengths are unknown)."""
+
+    def __init__(self, runs: int, capacity: int) -> None:
+        self.data = np.empty((capacity, runs))
+        self.size = 0
+
+    def append(self, row: NDArray[np.float64]) -> None:
+        if self.size == self.data.shape[0]:
+            self.data = np.concatenate([self.data, np.empty_like(self.data)])
+        self.data[self.size] = row
+        self.size += 1
+
+    def array(self) -> NDArray[np.float64]:
+        return self.data[: self.size].copy()
+
+
+def _learn(counts: NDArray[np.int64], total: int | NDArray[np.int64]) -> NDArray[np.float64]:
+    """The count-based learner of eq. (2): the empirical distribution of the training set."""
+    return counts / np.reshape(total, (-1, 1)) if np.ndim(total) else counts / total
+
+
+class _Recursion:
+    """Scheme-specific state; ``first`` gives p^(1), ``next`` gives p^(m) for m ≥ 2."""
+
+    def __init__(self, scheme: Scheme, p0: NDArray[np.float64], rng: np.random.Generator):
+        self.scheme, self.p0, self.rng = scheme, p0, rng
+        self.history: deque[NDArray[np.int64]] = deque()
+        self.mixture_sum = p0.copy()
+
+    def first(self) -> NDArray[np.float64]:
+        s, rng, p0 = self.scheme, self.rng, self.p0
+        if isinstance(s, FullySynthetic | RandomlySampled):
+            return _learn(rng.multinomial(s.n, p0), s.n)
+        if isinstance(s, PartiallySynthetic):
+            self.real = rng.multinomial(s.N, p0)
+            return _learn(self.real, s.N)
+        if isinstance(s, MostRecent):
+            self.history.append(rng.multinomial(s.per_model, p0))  # the real data pool
+            return _learn(self.history[0], s.per_model)
+        if isinstance(s, AccumulateSubsample | Accumulate):
+            self.corpus = rng.multinomial(s.N, p0)
+            return _learn(self.corpus, s.N)
+        raise TypeError(f"no simulator for scheme {type(s).__name__}")
+
+    def next(self, m: int, prev: NDArray[np.float64]) -> NDArray[np.float64]:
+        """p^(m) from p^(m-1) (``prev``: the rows still simulated)."""
+        s, rng = self.scheme, self.rng
+        if isinstance(s, FullySynthetic):
+            return _learn(rng.multinomial(s.n, prev), s.n)
+        if isinstance(s, PartiallySynthetic):
+            return _learn(self.real + rng.multinomial(s.n, prev), s.N + s.n)
+        if isinstance(s, MostRecent):
+            self.history.append(rng.multinomial(s.per_model, prev))  # S_{m-1}, kept
+            if len(self.history) > s.K:
+                self.history.popleft()
+            window = np.sum(self.history, axis=0)
+            return _learn(window, len(self.history) * s.per_model)
+        if isinstance(s, RandomlySampled):
+            self.mixture_sum += prev  # Σ_{t<m} p^(t): each sample's model is uniform on 0..m-1
+            mixture = self.mixture_sum / m
+            mixture /= mixture.sum(axis=1, keepdims=True)  # guard float drift
+            return _learn(rng.multinomial(s.n, mixture), s.n)
+        if isinstance(s, AccumulateSubsample):
+            self.corpus = self.corpus + rng.multinomial(s.synthetic_size, prev)
+            return _learn(multivariate_hypergeometric(self.corpus, s.N, rng), s.N)
+        if isinstance(s, Accumulate):
+            self.corpus = self.corpus + rng.multinomial(s.n, prev)
+            return _learn(self.corpus, self.corpus.sum(axis=1))
+        raise TypeError(f"no simulator for scheme {type(s).__name__}")
+
+
+def simulate(
+    scheme: Scheme,
     initial: NDArray[np.float64],
-    n: int,
     rng: np.random.Generator,
     *,
+    generations: int | None = None,
     max_generations: int = 1_000_000,
-    stop_when_collapsed: bool = True,
+    record_distributions: bool = False,
     progress: bool | None = False,
-) -> FullySyntheticRun:
-    """Run the Fully Synthetic recursion (Seddik et al. eq. 5) for every row of ``initial``.
+) -> Simulation:
+    """Run ``scheme`` for every row of ``initial`` (Seddik et al. eq. 5 with the count learner).
 
     Args:
-        initial: (chains, s) array of probability vectors p^(0), one per chain.
-        n: samples drawn per generation (n ≥ 1).
+        scheme: which data trains each generation (:mod:`collapse.schemes`).
+        initial: (runs, s) probability vectors p^(0), one per run (a (s,) vector is one run).
         rng: the only source of randomness; equal seeds give bit-identical results.
-        max_generations: hard cap on the number of generations (≥ 1).
-        stop_when_collapsed: stop as soon as every chain has collapsed to a vertex.
-        progress: show a tqdm bar (None: only on a terminal).
-
-    Returns:
-        A :class:`FullySyntheticRun` with the whole trajectory and T per chain.
+        generations: simulate exactly this many generations. ``None``: run until every run has
+            totally collapsed (only for schemes whose vertices are absorbing), at most
+            ``max_generations``.
+        max_generations: cap when ``generations`` is None.
+        record_distributions: keep every p^(m) (memory G·runs·s floats; for small s only).
+        progress: tqdm bar over generations (None: only on a terminal).
     """
-    p0 = check_distribution("initial", initial, ndim=2)
-    n = check_int("n", n, low=1)
-    max_generations = check_int("max_generations", max_generations, low=1)
+    p0_full = check_distribution("initial", np.atleast_2d(initial), ndim=2)
+    if generations is None:
+        if not scheme.absorbing_at_vertex:
+            raise ValueError(
+                f"generations is required for {scheme.name}: its vertices are not absorbing, "
+                "so 'until every run has collapsed' may never happen"
+            )
+        limit = check_int("max_generations", max_generations, low=1)
+    else:
+        limit = check_int("generations", generations, low=1)
 
-    chains = p0.shape[0]
-    # Grow the trajectory buffer geometrically: the run length is random and unknown up front.
-    capacity = min(max_generations, 1024)
-    counts = np.empty((capacity, chains, p0.shape[1]), dtype=np.int32)
-    collapse_time = np.full(chains, NOT_COLLAPSED, dtype=np.int64)
-    collapse_token = np.full(chains, NOT_COLLAPSED, dtype=np.int64)
+    runs, vocab = p0_full.shape
+    support = np.flatnonzero(p0_full.any(axis=0))  # tokens no scheme can ever create are dropped
+    p0 = p0_full[:, support]
+    recursion = _Recursion(scheme, p0, rng)
 
-    p = p0
-    generation = 0
-    bar = tqdm(total=max_generations, desc=f"Fully Synthetic n={n}", unit="gen",
-               disable=(None if progress is None else not progress), leave=False)
+    capacity = min(limit, 1024) + 1
+    sigma, deviation, sup = (_Buffer(runs, capacity) for _ in range(3))
+    traj = [p0_full.copy()] if record_distributions else None
+    collapse_time = np.full(runs, NOT_COLLAPSED, dtype=np.int64)
+    collapse_token = np.full(runs, NOT_COLLAPSED, dtype=np.int64)
+
+    p = recursion.first()
+    p1 = p.copy()
+    sigma.append(np.einsum("rs,rs->r", p0, p0))
+    deviation.append(np.abs(p0 - p1).sum(axis=1))
+    sup.append(p0.max(axis=1))
+    rows = np.arange(runs)
+    absorbing = scheme.absorbing_at_vertex
+
+    bar = tqdm(total=limit, desc=scheme.label(), unit="gen", leave=False,
+               disable=(None if progress is None else not progress))
     with bar:
-        while generation < max_generations:
-            generation += 1
-            drawn = rng.multinomial(n, p)
-            if generation > capacity:
-                capacity = min(max_generations, 2 * capacity)
-                grown = np.empty((capacity, *counts.shape[1:]), dtype=np.int32)
-                grown[: generation - 1] = counts[: generation - 1]
-                counts = grown
-            counts[generation - 1] = drawn
-            p = drawn / n
-
-            newly = (collapse_time == NOT_COLLAPSED) & (drawn.max(axis=1) == n)
-            collapse_time[newly] = generation
-            collapse_token[newly] = drawn[newly].argmax(axis=1)
+        m = 1
+        while True:
+            # p holds p^(m) for `rows` (all runs unless absorbing runs were retired)
+            if absorbing and rows.size < runs:
+                full = _fill_forward(sigma, deviation, sup)
+                full_sigma, full_dev, full_sup = full
+                full_sigma[rows] = np.einsum("rs,rs->r", p, p)
+                full_dev[rows] = np.abs(p - p1[rows]).sum(axis=1)
+                full_sup[rows] = p.max(axis=1)
+                s_row, d_row, u_row = full_sigma, full_dev, full_sup
+            else:
+                s_row = np.einsum("rs,rs->r", p, p)
+                d_row = np.abs(p - p1).sum(axis=1)
+                u_row = p.max(axis=1)
+            sigma.append(s_row)
+            deviation.append(d_row)
+            sup.append(u_row)
+            at_vertex = p.max(axis=1) == 1.0
+            newly = rows[at_vertex & (collapse_time[rows] == NOT_COLLAPSED)]
+            if newly.size:
+                collapse_time[newly] = m
+                hit = at_vertex & (collapse_time[rows] == m)
+                collapse_token[newly] = support[p[hit].argmax(axis=1)]
+            if traj is not None:
+                full_p = traj[-1].copy()
+                full_p[np.ix_(rows, support)] = p
+                traj.append(full_p)
             bar.update(1)
-            if stop_when_collapsed and not (collapse_time == NOT_COLLAPSED).any():
+            if absorbing and at_vertex.any():  # retire collapsed runs: they can never move
+                keep = ~at_vertex
+                rows, p = rows[keep], p[keep]
+            if m == limit or (generations is None and rows.size == 0):
                 break
+            m += 1
+            p = recursion.next(m, p)
 
-    return FullySyntheticRun(
-        n=n,
-        initial=p0,
-        counts=counts[:generation].copy(),
+    if generations is None and rows.size:
+        raise RuntimeError(
+            f"{rows.size} of {runs} runs had not collapsed after max_generations={limit}; "
+            "raise max_generations"
+        )
+    return Simulation(
+        scheme=scheme,
+        initial=p0_full,
+        sigma=sigma.array(),
+        deviation=deviation.array(),
+        sup_norm=sup.array(),
         collapse_time=collapse_time,
         collapse_token=collapse_token,
+        trajectory=None if traj is None else np.stack(traj),
     )
+
+
+def _fill_forward(*buffers: _Buffer) -> tuple[NDArray[np.float64], ...]:
+    """Copies of the last recorded rows (retired runs keep their final values)."""
+    return tuple(b.data[b.size - 1].copy() for b in buffers)

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from collapse.figures.seddik import theorem1_data
-from collapse.statistical import simulate_fully_synthetic
+from collapse.schemes import FullySynthetic
+from collapse.statistical import simulate
 from collapse.theory.seddik import collapse_probability_bounds, collapse_time_bounds, expected_sigma
 
 
@@ -67,7 +68,7 @@ def test_eq6_rejects_a_wrong_closed_form(theorem1) -> None:  # type: ignore[no-u
 def test_proposition1_collapse_frequencies_approach_p() -> None:
     p = np.array([0.6, 0.3, 0.1])
     runs = 20000
-    run = simulate_fully_synthetic(np.tile(p, (runs, 1)), 5, np.random.default_rng(7))
+    run = simulate(FullySynthetic(5), np.tile(p, (runs, 1)), np.random.default_rng(7))
     freq = np.bincount(run.collapse_token, minlength=3) / runs
     se = np.sqrt(p * (1 - p) / runs)
     assert (np.abs(freq - p) < 3 * se).all(), (freq, p)

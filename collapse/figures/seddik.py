@@ -17,7 +17,8 @@ from numpy.typing import NDArray
 
 from collapse.distributions import random_simplex, sum_of_squares, support_size
 from collapse.plotting import BOUND_COLOR, PALETTE, draw_simplex, project_style, simplex_to_xy
-from collapse.statistical import NOT_COLLAPSED, simulate_fully_synthetic
+from collapse.schemes import FullySynthetic
+from collapse.statistical import NOT_COLLAPSED, simulate
 from collapse.theory.seddik import (
     collapse_probability_bounds,
     collapse_time_bounds,
@@ -117,20 +118,14 @@ def fig1_data(
     rng = np.random.default_rng(seed)
     contexts = FIG1_VOCAB_SIZE**context_length
     initial = random_simplex(contexts, FIG1_VOCAB_SIZE, rng, concentration=concentration)
-    run = simulate_fully_synthetic(
-        initial, n, rng, max_generations=max_generations, progress=progress
-    )
-    alive = int((run.collapse_time == NOT_COLLAPSED).sum())
-    if alive:
-        raise RuntimeError(
-            f"{alive} of {contexts} contexts had not collapsed after max_generations="
-            f"{max_generations}; raise max_generations"
-        )
+    run = simulate(FullySynthetic(n), initial, rng, max_generations=max_generations,
+                   record_distributions=True, progress=progress)
+    assert run.trajectory is not None and (run.collapse_time != NOT_COLLAPSED).all()
     s0 = sum_of_squares(initial)
     lower, upper = collapse_time_bounds(n, s0, support_size(initial))
     return Fig1Data(
         n=n,
-        trajectory=run.distributions(),
+        trajectory=run.trajectory,
         collapse_time=run.collapse_time,
         collapse_token=run.collapse_token,
         s0=s0,
@@ -267,8 +262,8 @@ def theorem1_data(
     s0 = float(p_arr @ p_arr)
     support = int(np.count_nonzero(p_arr))
 
-    run = simulate_fully_synthetic(initial, n, rng, progress=progress)
-    sigma = run.sigma(generations)
+    run = simulate(FullySynthetic(n), initial, rng, progress=progress)
+    sigma = run.padded("sigma", generations)
     m = np.arange(generations + 1)
     times = run.collapse_time
     rho = (times[None, :] <= m[:, None]).mean(axis=1)
@@ -276,7 +271,7 @@ def theorem1_data(
 
     mean_T, se_T = [], []
     for size in n_values:
-        t = simulate_fully_synthetic(initial, size, rng, progress=progress).collapse_time
+        t = simulate(FullySynthetic(size), initial, rng, progress=progress).collapse_time
         mean_T.append(t.mean())
         se_T.append(t.std(ddof=1) / np.sqrt(runs))
     n_arr = np.asarray(n_values, dtype=np.int64)

@@ -60,3 +60,109 @@ def collapse_time_bounds(
     lower = 1.0 + spread / (1.0 - 1.0 / _support_array(support_size)) * (n - 1)
     upper = 1.0 + spread * n * (n - 1)
     return lower, upper
+
+
+# --- Theorem 2: Partially Synthetic, S_m -------------------------------------------------------
+
+
+def _alpha_beta(n: int, N: int) -> tuple[float, float]:
+    """α = n/(N+n) and β = α[(1 + 1/N)α − 1/N] of Theorem 2."""
+    alpha = n / (N + n)
+    return alpha, alpha * ((1 + 1 / N) * alpha - 1 / N)
+
+
+def partially_synthetic_sigma_printed(m: ArrayLike, n: int, N: int, s0: ArrayLike
+                                      ) -> NDArray[np.float64]:
+    """S_m from eq. (9) *exactly as printed* in Seddik et al. (defined for m ≥ 2).
+
+    S_{m+1} = (1/N)[1 + 2α − (1 − 1/N)αβ^m] / (1 + (1 + 1/N)α)
+              + (1 − 1/N)S0 / (1 + (1 + 1/N)α) · [1 + α − αβ^m/N].
+
+    The theory page shows that this does not solve the recursion of the paper's own proof
+    (eq. 15) and disagrees with Monte Carlo: see :func:`partially_synthetic_sigma`.
+    """
+    n = check_int("n", n, low=1)
+    N = check_int("N", N, low=1)
+    alpha, beta = _alpha_beta(n, N)
+    s0 = _s0_array(s0)
+    mm = np.asarray(m, dtype=np.float64) - 1.0  # the formula is written for S_{m+1}
+    denom = 1 + (1 + 1 / N) * alpha
+    first = (1 / N) * (1 + 2 * alpha - (1 - 1 / N) * alpha * beta**mm) / denom
+    second = (1 - 1 / N) * s0 / denom * (1 + alpha - alpha * beta**mm / N)
+    return first + second
+
+
+def partially_synthetic_sigma(m: ArrayLike, n: int, N: int, s0: ArrayLike) -> NDArray[np.float64]:
+    """S_m = E‖p^(m)‖₂² in the Partially Synthetic setting, solved from the recursion (eq. 15).
+
+    The per-token recursion of the proof of Theorem 2 is ν^(m) = A p_i + B p_i² + β ν^(m−1)
+    with ν^(1) = p_i/N + (1 − 1/N)p_i². Summed over tokens its solution is
+
+        S_0 = S0,   S_m = S* − β^(m−1) · α(1 − 1/N)(1 − S0) / (N(1 + (1 + 1/N)α))   (m ≥ 1),
+        S*  = [(1 + 2α)/N + (1 − 1/N)(1 + α)S0] / (1 + (1 + 1/N)α).
+
+    This is eq. (9) with the sign of the last β^m term flipped (+αβ^m/N instead of −αβ^m/N);
+    both share the limit S*.
+    """
+    n = check_int("n", n, low=1)
+    N = check_int("N", N, low=1)
+    alpha, beta = _alpha_beta(n, N)
+    s0 = _s0_array(s0)
+    m_arr = np.asarray(m, dtype=np.float64)
+    denom = 1 + (1 + 1 / N) * alpha
+    limit = ((1 + 2 * alpha) / N + (1 - 1 / N) * (1 + alpha) * s0) / denom
+    gap = alpha * (1 - 1 / N) * (1 - s0) / (N * denom)
+    values = limit - beta ** np.maximum(m_arr - 1, 0) * gap
+    return np.where(m_arr == 0, s0, values)
+
+
+# --- Theorem 3: deviation bound and eq. (11) ---------------------------------------------------
+
+C0 = float(np.e**3 / (2 * np.pi))
+"""C0 = e³/(2π) ≈ 3.19 (Theorem 3, Lemma 1)."""
+C1 = float(6 * np.e / np.pi**1.5)
+"""C1 = 6e/π^{3/2} ≈ 2.93 (Theorem 3, Lemma 1)."""
+
+
+def log_g(n: int, s: int) -> float:
+    """log G_n(s) of eq. (10) (logarithm, since 2^s − 2 overflows for s ≳ 1000)."""
+    n = check_int("n", n, low=1)
+    s = check_int("s", s, low=2)
+    if C0 / np.e * n + 2 <= s:
+        return float(np.log(C1 * s) + C0 * n / (2 * np.e))
+    if C0 / 4 * n + 2 <= s:
+        return float(np.log(C1 * s) + s / 2 * np.log(C0 * n / s))
+    return float(s * np.log(2.0) + np.log1p(-(2.0 ** (1 - s))))
+
+
+def deviation_bound(n: int, N: int, s: int) -> float:
+    """Theorem 3: E‖p^(m) − p^(1)‖₁ < (1/N)·sqrt(πn/2)·G_n(s) for m ≥ 2 (may be inf)."""
+    N = check_int("N", N, low=1)
+    with np.errstate(over="ignore"):
+        return float(np.exp(log_g(n, s) + 0.5 * np.log(np.pi * n / 2) - np.log(N)))
+
+
+def max_synthetic_samples_eq11(s: int, N: int, epsilon: float) -> float:
+    """The right-hand side of eq. (11): n ≤ 2πe^{−2} min[s − 2, log(√2 π N ε / (6 e s))]."""
+    s = check_int("s", s, low=3)
+    N = check_int("N", N, low=1)
+    if not epsilon > 0:
+        raise ValueError(f"epsilon must be > 0, got {epsilon}")
+    inner = np.log(np.sqrt(2) * np.pi * N * epsilon / (6 * np.e * s))
+    return float(2 * np.pi * np.exp(-2) * min(s - 2, inner))
+
+
+def max_synthetic_samples(s: int, N: int, epsilon: float, n_limit: int = 100_000) -> int:
+    """Largest n whose Theorem 3 bound is below ``epsilon`` (0 if even n = 1 is not).
+
+    The bound increases with n, so this is the exact inversion that eq. (11) approximates.
+    """
+    if not epsilon > 0:
+        raise ValueError(f"epsilon must be > 0, got {epsilon}")
+    best = 0
+    for n in range(1, n_limit + 1):
+        if deviation_bound(n, N, s) < epsilon:
+            best = n
+        else:
+            break
+    return best
