@@ -173,7 +173,7 @@ class AccumulateSubsample(Scheme):
     @property
     def synthetic_size(self) -> int:
         """|S_j| = kN, rounded to the nearest integer."""
-        return int(round(self.k * self.N))
+        return round(self.k * self.N)
 
     def corpus_sizes(self, m: int) -> NDArray[np.int64]:
         """Sizes of D0, S1, …, S_{m−1}: the corpus before generation m."""
@@ -233,4 +233,4 @@ def make_scheme(name: str, **params: float) -> Scheme:
     """Build a scheme from its short name (see :data:`SCHEMES`) and parameters."""
     if name not in SCHEMES:
         raise ValueError(f"scheme must be one of {{{', '.join(SCHEMES)}}}, got {name!r}")
-    return SCHEMES[name](**params)  # type: ignore[arg-type]
+    return SCHEMES[name](**params)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -51,6 +52,7 @@ class Simulation:
         sigma: (G+1, runs) σ_m = ‖p^(m)‖₂² for m = 0..G.
         deviation: (G+1, runs) ‖p^(m) − p^(1)‖₁ (row 0 holds ‖p^(0) − p^(1)‖₁).
         sup_norm: (G+1, runs) ‖p^(m)‖∞.
+        support: (G+1, runs) |supp(p^(m))|, the number of tokens still alive.
         collapse_time: (runs,) T, or ``NOT_COLLAPSED``.
         collapse_token: (runs,) the token i with p^(T) = δ_i, or ``NOT_COLLAPSED``.
         trajectory: (G+1, runs, s) every p^(m), only if ``record_distributions`` was set.
@@ -61,6 +63,7 @@ class Simulation:
     sigma: NDArray[np.float64]
     deviation: NDArray[np.float64]
     sup_norm: NDArray[np.float64]
+    support: NDArray[np.int64]
     collapse_time: NDArray[np.int64]
     collapse_token: NDArray[np.int64]
     trajectory: NDArray[np.float64] | None = None
@@ -75,7 +78,7 @@ class Simulation:
         return int(self.sigma.shape[1])
 
     def padded(self, metric: str, generations: int) -> NDArray[np.float64]:
-        """``metric`` ('sigma', 'deviation' or 'sup_norm') for m = 0..generations.
+        """``metric`` ('sigma', 'deviation', 'sup_norm' or 'support') for m = 0..generations.
 
         Beyond the last simulated generation the values are repeated, which is exact only when
         every run has collapsed under a scheme whose vertices are absorbing.
@@ -221,13 +224,13 @@ def simulate(
     else:
         limit = check_int("generations", generations, low=1)
 
-    runs, vocab = p0_full.shape
+    runs = p0_full.shape[0]
     support = np.flatnonzero(p0_full.any(axis=0))  # tokens no scheme can ever create are dropped
     p0 = p0_full[:, support]
     recursion = _Recursion(scheme, p0, rng)
 
     capacity = min(limit, 1024) + 1
-    sigma, deviation, sup = (_Buffer(runs, capacity) for _ in range(3))
+    sigma, deviation, sup, alive = (_Buffer(runs, capacity) for _ in range(4))
     traj = [p0_full.copy()] if record_distributions else None
     collapse_time = np.full(runs, NOT_COLLAPSED, dtype=np.int64)
     collapse_token = np.full(runs, NOT_COLLAPSED, dtype=np.int64)
@@ -237,6 +240,7 @@ def simulate(
     sigma.append(np.einsum("rs,rs->r", p0, p0))
     deviation.append(np.abs(p0 - p1).sum(axis=1))
     sup.append(p0.max(axis=1))
+    alive.append(np.count_nonzero(p0, axis=1).astype(np.float64))
     rows = np.arange(runs)
     absorbing = scheme.absorbing_at_vertex
 
@@ -247,19 +251,20 @@ def simulate(
         while True:
             # p holds p^(m) for `rows` (all runs unless absorbing runs were retired)
             if absorbing and rows.size < runs:
-                full = _fill_forward(sigma, deviation, sup)
-                full_sigma, full_dev, full_sup = full
-                full_sigma[rows] = np.einsum("rs,rs->r", p, p)
-                full_dev[rows] = np.abs(p - p1[rows]).sum(axis=1)
-                full_sup[rows] = p.max(axis=1)
-                s_row, d_row, u_row = full_sigma, full_dev, full_sup
+                s_row, d_row, u_row, a_row = _fill_forward(sigma, deviation, sup, alive)
+                s_row[rows] = np.einsum("rs,rs->r", p, p)
+                d_row[rows] = np.abs(p - p1[rows]).sum(axis=1)
+                u_row[rows] = p.max(axis=1)
+                a_row[rows] = np.count_nonzero(p, axis=1)
             else:
                 s_row = np.einsum("rs,rs->r", p, p)
                 d_row = np.abs(p - p1).sum(axis=1)
                 u_row = p.max(axis=1)
+                a_row = np.count_nonzero(p, axis=1).astype(np.float64)
             sigma.append(s_row)
             deviation.append(d_row)
             sup.append(u_row)
+            alive.append(a_row)
             at_vertex = p.max(axis=1) == 1.0
             newly = rows[at_vertex & (collapse_time[rows] == NOT_COLLAPSED)]
             if newly.size:
@@ -290,6 +295,7 @@ def simulate(
         sigma=sigma.array(),
         deviation=deviation.array(),
         sup_norm=sup.array(),
+        support=alive.array().astype(np.int64),
         collapse_time=collapse_time,
         collapse_token=collapse_token,
         trajectory=None if traj is None else np.stack(traj),
@@ -299,3 +305,68 @@ def simulate(
 def _fill_forward(*buffers: _Buffer) -> tuple[NDArray[np.float64], ...]:
     """Copies of the last recorded rows (retired runs keep their final values)."""
     return tuple(b.data[b.size - 1].copy() for b in buffers)
+
+
+def collapse_times(
+    initial: NDArray[np.float64],
+    n: int | NDArray[np.int64],
+    rng: np.random.Generator,
+    *,
+    max_generations: int = 10_000_000,
+    repack_every: int = 8,
+    progress: bool | None = False,
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Fully Synthetic total-collapse time T and collapse token per row, and nothing else.
+
+    The fast path behind Seddik et al. Figure 2, where only T matters: rows may have different
+    sample sizes ``n`` (one call simulates every (distribution, n) pair at once), collapsed rows
+    are retired, and every ``repack_every`` generations each row's alive tokens are moved to the
+    front (largest first) and dead columns are cut, so a row costs O(alive tokens) per
+    generation instead of O(s). Multinomial sampling is exchangeable across categories, so the
+    law of (T, token) is exactly that of :func:`simulate` (the random stream differs).
+
+    Returns:
+        (collapse_time, collapse_token), both (rows,) int64.
+    """
+    p = check_distribution("initial", np.atleast_2d(initial), ndim=2)
+    rows = p.shape[0]
+    sizes = np.broadcast_to(np.asarray(n), (rows,)).astype(np.int64)
+    if (sizes < 1).any():
+        raise ValueError("n must be an integer >= 1 for every row")
+    limit = check_int("max_generations", max_generations, low=1)
+    repack_every = check_int("repack_every", repack_every, low=1)
+
+    def repack(values: NDArray[Any], cols: NDArray[np.int64]
+               ) -> tuple[NDArray[Any], NDArray[np.int64]]:
+        order = np.argsort(-values, axis=1, kind="stable")
+        width = max(int(np.count_nonzero(values, axis=1).max()), 1)
+        order = order[:, :width]
+        return np.take_along_axis(values, order, axis=1), np.take_along_axis(cols, order, axis=1)
+
+    cols = np.broadcast_to(np.arange(p.shape[1]), p.shape).copy()
+    probs, cols = repack(p, cols)
+    alive = np.arange(rows)
+    times = np.full(rows, NOT_COLLAPSED, dtype=np.int64)
+    tokens = np.full(rows, NOT_COLLAPSED, dtype=np.int64)
+    bar = tqdm(total=rows, desc="runs collapsed", unit="run", leave=False,
+               disable=(None if progress is None else not progress))
+    with bar:
+        for m in range(1, limit + 1):
+            counts = rng.multinomial(sizes[alive], probs)
+            top = counts.argmax(axis=1)
+            done = counts[np.arange(alive.size), top] == sizes[alive]
+            if done.any():
+                times[alive[done]] = m
+                tokens[alive[done]] = cols[done, top[done]]
+                keep = ~done
+                alive, counts, cols = alive[keep], counts[keep], cols[keep]
+                bar.update(int(done.sum()))
+            if alive.size == 0:
+                break
+            if m % repack_every == 0:
+                counts, cols = repack(counts, cols)
+            probs = counts / sizes[alive][:, None]
+    if alive.size:
+        raise RuntimeError(f"{alive.size} of {rows} runs had not collapsed after "
+                           f"max_generations={limit}; raise max_generations")
+    return times, tokens

@@ -82,3 +82,20 @@ def check_distribution(name: str, p: Any, *, ndim: int = 1) -> NDArray[np.float6
             f"{name} must sum to 1 along its last axis (worst |sum - 1| = {worst:.3g})"
         )
     return np.clip(arr, 0.0, None)
+
+
+def parse_numbers(name: str, text: str, kind: type = float) -> tuple[Any, ...]:
+    """Parse a list parameter such as ``"10, 100, 1000"`` (notebook parameters are scalars).
+
+    Raises ``ValueError`` naming the parameter when an item is not a ``kind`` number.
+    """
+    parts = [part.strip() for part in str(text).split(",") if part.strip()]
+    try:
+        values = tuple(kind(part) for part in parts)
+    except ValueError:
+        raise ValueError(
+            f"{name} must be a comma-separated list of {kind.__name__} values, got {text!r}"
+        ) from None
+    if not values:
+        raise ValueError(f"{name} must list at least one value, got {text!r}")
+    return values

@@ -52,7 +52,7 @@ def data_baseline(request: pytest.FixtureRequest) -> Callable[[str, Mapping[str,
             for key in stored.files:
                 expected, actual = stored[key], fresh[key]
                 assert expected.shape == actual.shape, f"{name}.{key}: shape changed"
-                if np.issubdtype(expected.dtype, np.integer):
+                if not np.issubdtype(expected.dtype, np.floating):  # ints, bools, strings
                     np.testing.assert_array_equal(actual, expected, err_msg=f"{name}.{key}")
                 else:
                     np.testing.assert_allclose(actual, expected, rtol=rtol, atol=1e-12,

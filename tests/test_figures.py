@@ -1,54 +1,120 @@
 """Figure regression: the numbers behind each figure (data baselines) and its image (pytest-mpl).
 
-Both use the notebooks' ``quick`` profile so they run in seconds; ``make baselines`` regenerates
-both kinds of baseline.
+Both use each notebook's ``quick`` profile, through the same package calls as the notebook;
+``make baselines`` regenerates both kinds of baseline.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from conftest import MPL_COMPARE, NOTEBOOKS
+from matplotlib.figure import Figure
 
-from collapse.figures.seddik import fig1_data, fig1_plot, theorem1_data, theorem1_plot
+from collapse.figures import extensions, seddik, seddik_schemes, theory
 from collapse.notebook import notebook_spec
+from collapse.validation import parse_numbers
 
 
-def _quick(notebook: str) -> dict[str, object]:
-    """The quick-profile parameters of a notebook, minus those that are not data arguments."""
-    values = notebook_spec(Path(NOTEBOOKS) / notebook).resolve("quick")
+def quick(notebook: str) -> dict[str, Any]:
+    """The quick-profile parameters of a notebook."""
+    values = notebook_spec(Path(NOTEBOOKS) / f"{notebook}.md").resolve("quick")
     values.pop("progress", None)
     return values
 
 
-@pytest.fixture(scope="module")
-def fig1_quick():  # type: ignore[no-untyped-def]
-    return fig1_data(**_quick("seddik_fig1.md"))  # type: ignore[arg-type]
+def _fig3(q: dict[str, Any]) -> Any:
+    q["n_values"] = parse_numbers("n_values", q["n_values"], int)
+    return seddik_schemes.fig3_data(**q)
 
 
-@pytest.fixture(scope="module")
-def theorem1_quick():  # type: ignore[no-untyped-def]
-    return theorem1_data(**_quick("theory_seddik_theorem1.md"))  # type: ignore[arg-type]
+def _fig4(q: dict[str, Any]) -> Any:
+    q["s0_values"] = parse_numbers("s0_values", q["s0_values"])
+    return seddik_schemes.fig4_data(**q)
 
 
-def test_fig1_data_matches_baseline(fig1_quick, data_baseline) -> None:  # type: ignore[no-untyped-def]
-    data_baseline("seddik_fig1_quick", fig1_quick.arrays())
+def _fig6(q: dict[str, Any]) -> Any:
+    q["windows"] = (q.pop("window_a"), q.pop("window_b"))
+    return seddik_schemes.fig6_data(**q)
 
 
-def test_fig1_data_is_consistent(fig1_quick) -> None:  # type: ignore[no-untyped-def]
-    summary = fig1_quick.summary()
+def _chain(q: dict[str, Any]) -> Any:
+    q["p"] = parse_numbers("p", q["p"])
+    return extensions.exact_chain_data(**q)
+
+
+def _acc(q: dict[str, Any]) -> Any:
+    q["rates"] = parse_numbers("rates", q["rates"])
+    return extensions.accumulate_subsample_data(**q)
+
+
+def _thm2(q: dict[str, Any]) -> Any:
+    return theory.theorem2_data(**q)
+
+
+def _thm3(q: dict[str, Any]) -> Any:
+    return theory.theorem3_table()
+
+
+# notebook stem -> (quick data from the notebook's parameters, drawing function)
+FIGURES: dict[str, tuple[Callable[[dict[str, Any]], Any], Callable[[Any], Figure]]] = {
+    "seddik_fig1": (lambda q: seddik.fig1_data(**q), seddik.fig1_plot),
+    "seddik_fig2": (lambda q: seddik_schemes.fig2_data(**q), seddik_schemes.fig2_plot),
+    "seddik_fig3": (_fig3, lambda d: seddik_schemes.partially_synthetic_plot(d, by="n")),
+    "seddik_fig4": (_fig4, lambda d: seddik_schemes.partially_synthetic_plot(d, by="p")),
+    "seddik_fig6": (_fig6, seddik_schemes.fig6_plot),
+    "theory_seddik_theorem1": (lambda q: seddik.theorem1_data(**q), seddik.theorem1_plot),
+    "theory_seddik_theorem2": (_thm2, theory.theorem2_plot),
+    "theory_seddik_theorem3": (_thm3, theory.theorem3_plot),
+    "theory_exact_chain": (_chain, extensions.exact_chain_plot),
+    "wang_accumulate_subsample": (_acc, extensions.accumulate_subsample_plot),
+}
+
+_CACHE: dict[str, Any] = {}
+
+
+def quick_data(name: str) -> Any:
+    if name not in _CACHE:
+        _CACHE[name] = FIGURES[name][0](quick(name))
+    return _CACHE[name]
+
+
+def _arrays(data: Any) -> dict[str, Any]:
+    return data.arrays() if hasattr(data, "arrays") else dict(vars(data))
+
+
+def test_every_notebook_has_a_figure_regression() -> None:
+    assert {p.stem for p in NOTEBOOKS.glob("*.md")} == set(FIGURES)
+
+
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_figure_data_matches_baseline(name: str, data_baseline) -> None:  # type: ignore[no-untyped-def]
+    data_baseline(f"{name}_quick", _arrays(quick_data(name)))
+
+
+@pytest.mark.parametrize("name", sorted(FIGURES))
+@pytest.mark.mpl_image_compare(**MPL_COMPARE)
+def test_figure_image(name: str) -> Figure:
+    return FIGURES[name][1](quick_data(name))
+
+
+def test_fig1_data_is_consistent() -> None:
+    data = quick_data("seddik_fig1")
+    summary = data.summary()
     assert summary["contexts"] == 9
     assert summary["max_T"] == summary["generations"]  # the run stops at the last collapse
-    final = fig1_quick.trajectory[-1]
+    final = data.trajectory[-1]
     assert (final.max(axis=1) == 1.0).all()  # every context ends on a vertex
-    assert np.array_equal(final.argmax(axis=1), fig1_quick.collapse_token)
+    assert np.array_equal(final.argmax(axis=1), data.collapse_token)
 
 
 def test_fig1_paper_scale_mean_collapse_time_within_eq8() -> None:
     # The book's own parameters: the mean of T over 81 contexts vs the mean eq. (8) bounds.
-    data = fig1_data(n=1000, context_length=4, seed=2024)
+    data = seddik.fig1_data(n=1000, context_length=4, seed=2024)
     summary = data.summary()
     se = float(data.collapse_time.std(ddof=1) / np.sqrt(data.contexts))
     assert summary["contexts"] == 81
@@ -56,15 +122,16 @@ def test_fig1_paper_scale_mean_collapse_time_within_eq8() -> None:
     assert summary["mean_T"] <= summary["mean_bound_upper"] + 3 * se
 
 
-def test_theorem1_data_matches_baseline(theorem1_quick, data_baseline) -> None:  # type: ignore[no-untyped-def]
-    data_baseline("theory_seddik_theorem1_quick", vars(theorem1_quick))
+def test_fig2_paper_scale_every_point_respects_eq8() -> None:
+    data = seddik_schemes.fig2_data()  # 4 distributions x 9 sample sizes x 100 runs
+    assert data.mean_T.shape == (4, 9)
+    assert data.n_values.tolist() == [10, 50, 100, 150, 200, 250, 300, 350, 400]
+    slack = 3 * data.se_T
+    assert (data.mean_T + slack >= data.lower).all()
+    assert (data.mean_T - slack <= data.upper).all()
 
 
-@pytest.mark.mpl_image_compare(filename="seddik_fig1_quick.png", **MPL_COMPARE)
-def test_fig1_image(fig1_quick):  # type: ignore[no-untyped-def]
-    return fig1_plot(fig1_quick)
-
-
-@pytest.mark.mpl_image_compare(filename="theory_seddik_theorem1_quick.png", **MPL_COMPARE)
-def test_theorem1_image(theorem1_quick):  # type: ignore[no-untyped-def]
-    return theorem1_plot(theorem1_quick)
+def test_initial_distributions_attain_their_s0_and_support() -> None:
+    data = seddik_schemes.fig2_data(n_max=10, runs=2)
+    np.testing.assert_allclose((data.initial**2).sum(axis=1), data.s0, rtol=1e-12)
+    assert ((data.initial > 0).sum(axis=1) == data.support).all()

@@ -141,3 +141,27 @@ def test_bad_parameters_name_the_parameter(kwargs: dict[str, object], message: s
     with pytest.raises((ValueError, TypeError), match=message):
         simulate(FullySynthetic(5), args.pop("initial"),  # type: ignore[arg-type]
                  np.random.default_rng(0), **args)  # type: ignore[arg-type]
+
+
+def test_collapse_times_fast_path_has_the_law_of_simulate() -> None:
+    from collapse.statistical import collapse_times
+
+    p = np.array([0.5, 0.3, 0.15, 0.05, 0.0])
+    runs = 20000
+    fast_t, fast_tok = collapse_times(np.tile(p, (runs, 1)), 8, np.random.default_rng(1))
+    slow = simulate(FullySynthetic(8), np.tile(p, (runs, 1)), np.random.default_rng(2))
+    se = np.hypot(fast_t.std(ddof=1), slow.collapse_time.std(ddof=1)) / np.sqrt(runs)
+    assert abs(fast_t.mean() - slow.collapse_time.mean()) < 3 * se
+    freq = np.bincount(fast_tok, minlength=5) / runs  # Proposition 1, token identities kept
+    assert (np.abs(freq - p) < 3 * np.sqrt(p * (1 - p) / runs) + 1e-12).all()
+
+
+def test_collapse_times_accepts_one_sample_size_per_row() -> None:
+    from collapse.statistical import collapse_times
+
+    p = np.tile([0.5, 0.5], (4, 1))
+    times, tokens = collapse_times(p, np.array([1, 1, 50, 50]), np.random.default_rng(0))
+    assert times[:2].tolist() == [1, 1]  # n = 1 collapses at once
+    assert (times[2:] >= 1).all() and set(tokens.tolist()) <= {0, 1}
+    with pytest.raises(ValueError, match="n must be an integer >= 1 for every row"):
+        collapse_times(p, 0, np.random.default_rng(0))
