@@ -56,6 +56,9 @@ class Simulation:
         collapse_time: (runs,) T, or ``NOT_COLLAPSED``.
         collapse_token: (runs,) the token i with p^(T) = δ_i, or ``NOT_COLLAPSED``.
         trajectory: (G+1, runs, s) every p^(m), only if ``record_distributions`` was set.
+        corpus: (G+1, runs, s) counts of the corpus C_m from which generation m was trained
+            (row 0 is unused and zero), only for corpus schemes (Accumulate, Accumulate-Subsample)
+            with ``record_distributions``.
     """
 
     scheme: Scheme
@@ -67,6 +70,7 @@ class Simulation:
     collapse_time: NDArray[np.int64]
     collapse_token: NDArray[np.int64]
     trajectory: NDArray[np.float64] | None = None
+    corpus: NDArray[np.int64] | None = None
 
     @property
     def generations(self) -> int:
@@ -232,6 +236,8 @@ def simulate(
     capacity = min(limit, 1024) + 1
     sigma, deviation, sup, alive = (_Buffer(runs, capacity) for _ in range(4))
     traj = [p0_full.copy()] if record_distributions else None
+    keeps_corpus = isinstance(scheme, AccumulateSubsample | Accumulate) and record_distributions
+    corpora = [np.zeros(p0_full.shape, dtype=np.int64)] if keeps_corpus else None
     collapse_time = np.full(runs, NOT_COLLAPSED, dtype=np.int64)
     collapse_token = np.full(runs, NOT_COLLAPSED, dtype=np.int64)
 
@@ -275,6 +281,10 @@ def simulate(
                 full_p = traj[-1].copy()
                 full_p[np.ix_(rows, support)] = p
                 traj.append(full_p)
+            if corpora is not None:
+                full_c = np.zeros(p0_full.shape, dtype=np.int64)
+                full_c[:, support] = recursion.corpus
+                corpora.append(full_c)
             bar.update(1)
             if absorbing and at_vertex.any():  # retire collapsed runs: they can never move
                 keep = ~at_vertex
@@ -299,6 +309,7 @@ def simulate(
         collapse_time=collapse_time,
         collapse_token=collapse_token,
         trajectory=None if traj is None else np.stack(traj),
+        corpus=None if corpora is None else np.stack(corpora),
     )
 
 

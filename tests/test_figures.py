@@ -15,7 +15,7 @@ import pytest
 from conftest import MPL_COMPARE, NOTEBOOKS
 from matplotlib.figure import Figure
 
-from collapse.figures import extensions, seddik, seddik_schemes, theory
+from collapse.figures import extensions, seddik, seddik_schemes, theory, wang
 from collapse.notebook import notebook_spec
 from collapse.validation import parse_numbers
 
@@ -56,6 +56,11 @@ def _thm2(q: dict[str, Any]) -> Any:
     return theory.theorem2_data(**q)
 
 
+def _w21(q: dict[str, Any]) -> Any:
+    q["rates"] = parse_numbers("rates", q["rates"])
+    return wang.wang_count_model_data(**q)
+
+
 def _thm3(q: dict[str, Any]) -> Any:
     return theory.theorem3_table()
 
@@ -72,6 +77,8 @@ FIGURES: dict[str, tuple[Callable[[dict[str, Any]], Any], Callable[[Any], Figure
     "theory_seddik_theorem3": (_thm3, theory.theorem3_plot),
     "theory_exact_chain": (_chain, extensions.exact_chain_plot),
     "wang_accumulate_subsample": (_acc, extensions.accumulate_subsample_plot),
+    "wang_fig1": (lambda q: wang.wang_fig1_data(**q), wang.wang_fig1_plot),
+    "theory_wang_theorem21": (_w21, wang.wang_count_model_plot),
 }
 
 _CACHE: dict[str, Any] = {}

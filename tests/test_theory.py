@@ -206,3 +206,26 @@ def test_exact_chain_law_matches_monte_carlo() -> None:
 def test_exact_chain_refuses_huge_state_spaces() -> None:
     with pytest.raises(ValueError, match="states; the exact chain supports at most"):
         exact_chain(np.full(10, 0.1), 40)
+
+
+# --- Wang et al.: the count model of Theorem 2.1 ----------------------------------------------
+
+
+def test_wang_closed_form_with_realized_alphas_reproduces_the_corpus() -> None:
+    from collapse.figures.wang import wang_count_model_data
+
+    data = wang_count_model_data(p=0.7, N=200, rates=(1.0, 0.05), generations=40, runs=50,
+                                 seed=5)
+    np.testing.assert_allclose(data.closed_form[:, 1:], data.corpus_p[:, 1:], atol=1e-12)
+
+
+def test_wang_replace_is_a_martingale_that_fixes_and_accumulate_does_not() -> None:
+    from collapse.figures.wang import wang_count_model_data
+
+    data = wang_count_model_data(p=0.5, N=50, rates=(1.0,), generations=150, runs=2000, seed=2)
+    final = data.p_hat[0, -1]
+    assert abs(final.mean() - 0.5) < 3 * final.std(ddof=1) / np.sqrt(final.size)
+    assert ((final == 0) | (final == 1)).mean() > 0.5  # Wright–Fisher: most runs fixed
+    acc = data.p_hat[1, -1]
+    assert ((acc == 0) | (acc == 1)).mean() < 0.01
+    assert acc.std() < final.std() / 2
