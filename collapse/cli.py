@@ -39,7 +39,41 @@ def _parser() -> argparse.ArgumentParser:
                      help="output root; files go to OUTPUT/<notebook name>/ (default: runs)")
     run.add_argument("--log-output", action="store_true",
                      help="stream the kernel's output (progress bars of long loops) to stderr")
+    rec = sub.add_parser("train-recursive",
+                         help="train GPT generations on each other's samples (Seddik Fig. 5)")
+    rec.add_argument("--scheme", default="fully",
+                     help="fully | partially | most-recent | accumulate (default: fully)")
+    rec.add_argument("--profile", default="cpu", help="paper | cpu | quick (default: cpu)")
+    rec.add_argument("--set", dest="settings", nargs=2, action="append", default=[],
+                     metavar=("NAME", "VALUE"),
+                     help="override a setting, e.g. --set generations 4 --set max_iters 200")
+    rec.add_argument("--device", default="auto", help="auto | cpu | cuda")
+    rec.add_argument("-o", "--output", required=True,
+                     help="run directory (created; an existing one with the same config resumes)")
     return parser
+
+
+def _parse_setting(name: str, value: str) -> object:
+    """Settings are ints, floats or strings; the config classes validate the ranges."""
+    for kind in (int, float):
+        try:
+            return kind(value)
+        except ValueError:
+            continue
+    return value
+
+
+def _train_recursive(args: argparse.Namespace) -> int:
+    from collapse.gpt.recursive import RecursiveConfig, run_recursive
+
+    overrides = {name: _parse_setting(name, value) for name, value in args.settings}
+    config = RecursiveConfig.from_profile(args.profile, scheme=args.scheme, **overrides)
+    result = run_recursive(config, args.output, device=args.device, progress=True)
+    for row in result["rows"]:
+        print(f"generation {row['generation']:3d}  deviation {row['deviation_l1']:.4f}  "
+              f"val loss (text) {row['val_loss_text']:.4f}")
+    print(f"results: {args.output}/results.csv, {args.output}/results.json")
+    return 0
 
 
 def _print_params(path: str) -> None:
@@ -60,6 +94,8 @@ def _print_params(path: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if args.command == "train-recursive":
+            return _train_recursive(args)
         if args.command == "params":
             _print_params(args.notebook)
             return 0
@@ -70,14 +106,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             overrides[name] = value
         result = run_notebook(args.notebook, overrides=overrides, profile=args.profile,
                               output_root=args.output, log_output=args.log_output)
-    except (ParameterError, NotebookFormatError, FileNotFoundError) as err:
+    except (ParameterError, NotebookFormatError, FileNotFoundError, ValueError, TypeError) as err:
         print(f"collapse: error: {err}", file=sys.stderr)
         return 2
     except NotebookExecutionError as err:
         print(f"collapse: error: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("collapse: interrupted; the partial notebook and run.json are kept", file=sys.stderr)
+        print("collapse: interrupted; everything computed so far is kept (run again to resume)",
+              file=sys.stderr)
         return 130
     print(f"executed notebook: {result.notebook}")
     for path in result.files:

@@ -1,0 +1,170 @@
+"""GPT-2-type decoder: pre-LayerNorm blocks, causal self-attention, tied embeddings.
+
+Small and flat on purpose (after karpathy/nanoGPT). Defaults are Seddik et al. Table 1
+(block 128, n_embd 256, 8 layers, 4 heads, vocabulary 65, dropout 0.2): about 6.4M parameters.
+
+Attention goes through ``torch.nn.functional.scaled_dot_product_attention`` (flash / memory-
+efficient kernels on GPU); ``attention="reference"`` computes the same thing with an explicit
+masked softmax, the baseline of the benchmarks and of the equivalence test. Generation uses a
+per-layer key/value cache so each new token costs one position, not the whole context.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+KVCache = list[tuple[torch.Tensor, torch.Tensor]]
+"""One (keys, values) pair per layer, each (batch, heads, positions so far, head dim)."""
+
+
+@dataclass(frozen=True)
+class GPTConfig:
+    """Architecture. Defaults: Seddik et al. Table 1."""
+
+    block_size: int = 128  # longest context; positions are learned embeddings
+    vocab_size: int = 65  # tiny Shakespeare characters
+    n_layer: int = 8
+    n_head: int = 4
+    n_embd: int = 256  # head dim 64
+    dropout: float = 0.2
+    bias: bool = True
+    attention: str = "sdpa"  # "sdpa" (fused kernels) or "reference" (explicit masked softmax)
+    window: int = 0  # > 0: local attention to the last `window` positions in odd layers
+
+    def __post_init__(self) -> None:
+        for name in ("block_size", "vocab_size", "n_layer", "n_head", "n_embd"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.n_embd % self.n_head:
+            raise ValueError(f"n_embd ({self.n_embd}) must be a multiple of n_head ({self.n_head})")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        if self.attention not in ("sdpa", "reference"):
+            raise ValueError(f"attention must be 'sdpa' or 'reference', got {self.attention!r}")
+        if self.window < 0:
+            raise ValueError(f"window must be >= 0, got {self.window}")
+
+
+class CausalSelfAttention(nn.Module):
+    def __init__(self, config: GPTConfig, local: bool) -> None:
+        super().__init__()
+        self.qkv = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
+        self.proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+        self.resid_dropout = nn.Dropout(config.dropout)
+        self.n_head = config.n_head
+        self.dropout = config.dropout
+        self.reference = config.attention == "reference"
+        self.window = config.window if local else 0
+
+    def _mask(self, q_len: int, k_len: int, device: torch.device) -> torch.Tensor | None:
+        """Boolean (q_len, k_len) mask, True = may attend; None when plain causal suffices."""
+        if q_len == k_len and not self.window and not self.reference:
+            return None
+        q_pos = torch.arange(k_len - q_len, k_len, device=device)[:, None]
+        k_pos = torch.arange(k_len, device=device)[None, :]
+        allowed = k_pos <= q_pos
+        if self.window:
+            allowed &= k_pos > q_pos - self.window
+        return allowed
+
+    def forward(self, x: torch.Tensor, cache: tuple[torch.Tensor, torch.Tensor] | None = None
+                ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+        b, t, c = x.shape
+        q, k, v = self.qkv(x).split(c, dim=2)
+        q, k, v = (z.view(b, t, self.n_head, c // self.n_head).transpose(1, 2) for z in (q, k, v))
+        if cache is not None:
+            k = torch.cat([cache[0], k], dim=2)
+            v = torch.cat([cache[1], v], dim=2)
+        mask = self._mask(t, k.shape[2], x.device)
+        p_drop = self.dropout if self.training else 0.0
+        if self.reference:
+            att = (q @ k.transpose(-2, -1)) / math.sqrt(k.shape[-1])
+            att = att.masked_fill(~mask, float("-inf"))  # type: ignore[operator]
+            att = F.dropout(F.softmax(att, dim=-1), p=p_drop, training=self.training)
+            y = att @ v
+        elif mask is None:
+            y = F.scaled_dot_product_attention(q, k, v, dropout_p=p_drop, is_causal=True)
+        else:
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p_drop)
+        y = y.transpose(1, 2).contiguous().view(b, t, c)
+        return self.resid_dropout(self.proj(y)), (k, v)
+
+
+class Block(nn.Module):
+    """Pre-LayerNorm transformer block: x + attn(ln(x)), then x + mlp(ln(x))."""
+
+    def __init__(self, config: GPTConfig, local: bool) -> None:
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(config.n_embd, bias=config.bias)
+        self.attn = CausalSelfAttention(config, local)
+        self.ln_2 = nn.LayerNorm(config.n_embd, bias=config.bias)
+        self.mlp = nn.Sequential(
+            nn.Linear(config.n_embd, 4 * config.n_embd, bias=config.bias),
+            nn.GELU(approximate="tanh"),
+            nn.Linear(4 * config.n_embd, config.n_embd, bias=config.bias),
+            nn.Dropout(config.dropout),
+        )
+
+    def forward(self, x: torch.Tensor, cache: tuple[torch.Tensor, torch.Tensor] | None = None
+                ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+        a, new_cache = self.attn(self.ln_1(x), cache)
+        x = x + a
+        return x + self.mlp(self.ln_2(x)), new_cache
+
+
+class GPT(nn.Module):
+    def __init__(self, config: GPTConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.wte = nn.Embedding(config.vocab_size, config.n_embd)
+        self.wpe = nn.Embedding(config.block_size, config.n_embd)
+        self.drop = nn.Dropout(config.dropout)
+        # GPT-Neo alternates global and local attention: odd layers are local when window > 0
+        self.blocks = nn.ModuleList(Block(config, local=bool(i % 2)) for i in range(config.n_layer))
+        self.ln_f = nn.LayerNorm(config.n_embd, bias=config.bias)
+        self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
+        self.lm_head.weight = self.wte.weight  # tied embeddings
+        self.apply(self._init_weights)
+        for name, p in self.named_parameters():  # GPT-2: scale residual projections by depth
+            if name.endswith(("attn.proj.weight", "mlp.2.weight")):
+                nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * config.n_layer))
+
+    @staticmethod
+    def _init_weights(module: nn.Module) -> None:
+        if isinstance(module, nn.Linear):
+            nn.init.normal_(module.weight, mean=0.0, std=0.02)
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
+        elif isinstance(module, nn.Embedding):
+            nn.init.normal_(module.weight, mean=0.0, std=0.02)
+
+    def num_parameters(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None,
+                cache: KVCache | None = None) -> tuple[torch.Tensor, torch.Tensor | None, KVCache]:
+        """Logits (B, T, vocab), the mean cross-entropy if ``targets`` is given, the new cache.
+
+        With ``cache`` (from the previous call) ``idx`` holds only the new positions.
+        """
+        b, t = idx.shape
+        start = 0 if cache is None else cache[0][0].shape[2]
+        if start + t > self.config.block_size:
+            raise ValueError(f"sequence of {start + t} positions exceeds block_size "
+                             f"{self.config.block_size}")
+        pos = torch.arange(start, start + t, device=idx.device)
+        x = self.drop(self.wte(idx) + self.wpe(pos))
+        new_cache: KVCache = []
+        for i, block in enumerate(self.blocks):
+            x, layer_cache = block(x, None if cache is None else cache[i])
+            new_cache.append(layer_cache)
+        logits = self.lm_head(self.ln_f(x))
+        loss = None
+        if targets is not None:
+            loss = F.cross_entropy(logits.float().view(-1, logits.size(-1)), targets.reshape(-1))
+        return logits, loss, new_cache

@@ -1,0 +1,231 @@
+"""One training run: CPU, one CUDA GPU, or several GPUs (or CPU processes) under torchrun/DDP.
+
+The same code path everywhere. On CUDA: bf16 autocast, fused AdamW, TF32 matmuls and optional
+``torch.compile``. Under ``torchrun --nproc_per_node N`` every rank draws the same global batch
+(same seeded generator) and trains on its slice; DDP averages the gradients, so N processes
+train the same model as one process with the whole global batch.
+
+Checkpoints every ``checkpoint_every`` iterations hold the model, the optimizer, the batch
+sampler's generator and torch's RNG state (dropout): a run killed at any point and started again
+continues exactly where it stopped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from numpy.typing import NDArray
+from tqdm import tqdm
+
+from collapse.gpt.data import Batcher
+from collapse.gpt.model import GPT, GPTConfig
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Architecture and optimisation. Defaults: Seddik et al. Table 1 (Appendix C)."""
+
+    block_size: int = 128
+    vocab_size: int = 65
+    n_layer: int = 8
+    n_head: int = 4
+    n_embd: int = 256
+    dropout: float = 0.2
+    learning_rate: float = 1e-3
+    batch_size: int = 256  # global batch, split across DDP ranks
+    max_iters: int = 2000
+    # Not in Table 1; nanoGPT's shakespeare-char values.
+    warmup_iters: int = 100  # linear warm-up, then constant learning rate
+    weight_decay: float = 0.1
+    beta2: float = 0.99
+    grad_clip: float = 1.0
+    eval_interval: int = 250  # validation loss every eval_interval iterations (and at the end)
+    eval_windows: int = 256  # fixed validation windows
+    attention: str = "sdpa"
+    window: int = 0
+    compile: bool = False  # torch.compile on CUDA (minutes of warm-up, faster long runs)
+
+    def __post_init__(self) -> None:
+        for name in ("batch_size", "max_iters", "eval_interval", "eval_windows"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if not self.learning_rate > 0:
+            raise ValueError(f"learning_rate must be > 0, got {self.learning_rate}")
+        if self.warmup_iters < 0:
+            raise ValueError(f"warmup_iters must be >= 0, got {self.warmup_iters}")
+        self.model_config()  # validates the architecture fields
+
+    def model_config(self) -> GPTConfig:
+        return GPTConfig(block_size=self.block_size, vocab_size=self.vocab_size,
+                         n_layer=self.n_layer, n_head=self.n_head, n_embd=self.n_embd,
+                         dropout=self.dropout, attention=self.attention, window=self.window)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def pick_device(preference: str = "auto") -> torch.device:
+    """CUDA when present (or asked for), else CPU."""
+    if preference not in ("auto", "cpu", "cuda"):
+        raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', got {preference!r}")
+    if preference == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("device='cuda' was requested but CUDA is not available")
+    if preference == "cpu" or not torch.cuda.is_available():
+        return torch.device("cpu")
+    if dist.is_initialized():
+        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
+    return torch.device("cuda")
+
+
+def setup_distributed() -> bool:
+    """Join the process group when launched by torchrun (WORLD_SIZE > 1); True if distributed."""
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1 or dist.is_initialized():
+        return dist.is_initialized()
+    backend = "nccl" if torch.cuda.is_available() else "gloo"
+    dist.init_process_group(backend=backend)
+    if torch.cuda.is_available():
+        torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))
+    return True
+
+
+def _rank_world() -> tuple[int, int]:
+    if dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def _autocast(device: torch.device) -> contextlib.AbstractContextManager[Any]:
+    if device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+@torch.no_grad()
+def evaluate_loss(model: GPT, x: torch.Tensor, y: torch.Tensor, *, batch_size: int = 128
+                  ) -> float:
+    """Mean cross-entropy on fixed windows (x, y)."""
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    total, count = 0.0, 0
+    for i in range(0, x.shape[0], batch_size):
+        xb, yb = x[i: i + batch_size].to(device), y[i: i + batch_size].to(device)
+        with _autocast(device):
+            _, loss, _ = model(xb, yb)
+        assert loss is not None
+        total += float(loss) * xb.shape[0]
+        count += xb.shape[0]
+    model.train(was_training)
+    return total / count
+
+
+@torch.no_grad()
+def next_token_distributions(model: GPT, contexts: torch.Tensor, *, batch_size: int = 128
+                             ) -> torch.Tensor:
+    """p(· | context) for each row of ``contexts`` (N, T): an (N, vocab) float64 tensor."""
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    out = []
+    for i in range(0, contexts.shape[0], batch_size):
+        logits, _, _ = model(contexts[i: i + batch_size].to(device))
+        out.append(torch.softmax(logits[:, -1, :].double(), dim=-1).cpu())
+    model.train(was_training)
+    return torch.cat(out)
+
+
+def _atomic_save(obj: Any, path: Path) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    torch.save(obj, tmp)
+    tmp.replace(path)
+
+
+def train(
+    config: TrainConfig,
+    train_data: NDArray[np.int64],
+    val_x: torch.Tensor,
+    val_y: torch.Tensor,
+    *,
+    seed: int,
+    device: torch.device | None = None,
+    checkpoint: Path | None = None,
+    checkpoint_every: int = 100,
+    progress: bool | None = False,
+    desc: str = "train",
+) -> tuple[GPT, dict[str, list[float]]]:
+    """Train a fresh model from ``seed`` on ``train_data`` (a token stream or (S, L+1) sequences).
+
+    Returns the model (unwrapped from DDP) and the history {iter, val_loss, train_loss} of the
+    evaluations. With ``checkpoint``, progress is saved every ``checkpoint_every`` iterations and
+    a run restarted with the same arguments resumes from the last save.
+    """
+    device = device or pick_device()
+    rank, world = _rank_world()
+    if config.batch_size % world:
+        raise ValueError(f"batch_size {config.batch_size} must be a multiple of the "
+                         f"{world} processes")
+    torch.manual_seed(seed)  # initialisation and dropout; saved/restored with checkpoints
+    model = GPT(config.model_config()).to(device)
+    batcher = Batcher(train_data, config.block_size, seed + 1)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate,
+                                  betas=(0.9, config.beta2), weight_decay=config.weight_decay,
+                                  fused=device.type == "cuda")
+    history: dict[str, list[float]] = {"iter": [], "val_loss": [], "train_loss": []}
+    start = 0
+    if checkpoint is not None and checkpoint.exists():
+        state = torch.load(checkpoint, map_location=device, weights_only=False)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        batcher.generator.set_state(state["batcher"])
+        torch.set_rng_state(state["torch_rng"])
+        history, start = state["history"], state["iter"]
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+    net: torch.nn.Module = model
+    if config.compile and device.type == "cuda":
+        net = torch.compile(model)  # type: ignore[assignment]
+    if world > 1:
+        net = torch.nn.parallel.DistributedDataParallel(
+            net, device_ids=[device.index] if device.type == "cuda" else None)
+
+    local = config.batch_size // world
+    bar = tqdm(range(start, config.max_iters), desc=desc, unit="it", leave=False,
+               initial=start, total=config.max_iters,
+               disable=(None if progress is None else not progress) or rank != 0)
+    model.train()
+    last_train = float("nan")
+    for it in bar:
+        lr = config.learning_rate * min(1.0, (it + 1) / max(config.warmup_iters, 1))
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        x, y = batcher.batch(config.batch_size)  # the same global batch on every rank
+        x, y = x[rank * local:(rank + 1) * local].to(device), y[rank * local:(rank + 1) * local]
+        with _autocast(device):
+            _, loss, _ = net(x, y.to(device))
+        assert loss is not None
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if config.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+        optimizer.step()
+        last_train = float(loss.detach())
+        done = it + 1
+        if done % config.eval_interval == 0 or done == config.max_iters:
+            history["iter"].append(done)
+            history["val_loss"].append(evaluate_loss(model, val_x, val_y))
+            history["train_loss"].append(last_train)
+            bar.set_postfix(val=f"{history['val_loss'][-1]:.3f}")
+        if checkpoint is not None and rank == 0 and (done % checkpoint_every == 0):
+            _atomic_save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                          "batcher": batcher.generator.get_state(),
+                          "torch_rng": torch.get_rng_state(), "history": history,
+                          "iter": done}, checkpoint)
+    return model, history
