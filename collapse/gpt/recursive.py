@@ -56,9 +56,9 @@ PROFILES: dict[str, dict[str, Any]] = {
     # sequences of 129 characters, about the size of tiny Shakespeare). A GPU job.
     "paper": {"train": {}, "n": 10_000, "N": 10_000, "generations": 10},
     # The largest setting that runs on 2 CPU cores in minutes per generation.
-    "cpu": {"train": {"block_size": 64, "n_layer": 2, "n_head": 4, "n_embd": 96,
-                      "batch_size": 32, "max_iters": 400, "warmup_iters": 40,
-                      "eval_interval": 100, "eval_windows": 128},
+    "cpu": {"train": {"block_size": 64, "n_layer": 3, "n_head": 4, "n_embd": 128,
+                      "batch_size": 32, "max_iters": 500, "warmup_iters": 50,
+                      "eval_interval": 50, "eval_windows": 128},
             "n": 2000, "N": 2000, "generations": 6},
     # Seconds: what the tests run.
     "quick": {"train": {"block_size": 16, "n_layer": 1, "n_head": 2, "n_embd": 32,
