@@ -7,13 +7,17 @@ STAMP := $(VENV)/.installed
 # Quiet progress bars and a non-interactive matplotlib everywhere make runs.
 export MPLBACKEND := Agg
 
-.PHONY: help venv test lint book serve baselines clean
+MATHJAX := _static/mathjax/tex-mml-chtml.js
+
+.PHONY: help venv test lint book serve baselines clean browser-test
 
 help:
 	@echo "make test       set up .venv, run the whole test suite (with image comparisons)"
 	@echo "make book       set up .venv, build the Jupyter Book into _build/html (warnings = errors)"
 	@echo "make lint       ruff and mypy"
 	@echo "make baselines  regenerate the data and image baselines of the figure tests"
+	@echo "make browser-test  open every page of the built book in headless Chromium"
+	@echo "make serve      build the book and serve it on http://127.0.0.1:8000/"
 	@echo "make clean      remove _build, runs and caches (keeps .venv)"
 
 # Exact versions come from constraints.txt so that figures and their baselines stay bit-stable.
@@ -30,10 +34,16 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check collapse tests benchmarks
+	$(BIN)/ruff check collapse tests benchmarks browser_tests book/_ext
 	$(BIN)/mypy
 
-book: $(STAMP)
+# MathJax 3 from the npm registry, served with the book so equations render offline.
+$(MATHJAX):
+	npm install --no-audit --no-fund --silent --prefix .cache/npm mathjax@3.2.2
+	mkdir -p _static/mathjax
+	cp -r .cache/npm/node_modules/mathjax/es5/. _static/mathjax/
+
+book: $(STAMP) $(MATHJAX)
 	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going --builder html
 	@echo "Book built: $(CURDIR)/_build/html/index.html"
 
@@ -44,6 +54,16 @@ serve: book
 baselines: $(STAMP)
 	$(BIN)/python -m pytest tests/test_figures.py --update-data-baselines \
 		--mpl-generate-path=tests/baseline/images
+
+# Headless Chromium opens every page of the built book (Debian's chromium, no browser download).
+browser-test: $(STAMP)
+	@test -f _build/html/index.html || { echo "no built book: run make book first"; exit 1; }
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt \
+		-e ".[browser]"
+	$(BIN)/python -m pytest browser_tests -o addopts="-ra" -p no:cacheprovider
+	@echo "Screenshots: $(CURDIR)/_build/screenshots/"
 
 clean:
 	rm -rf _build runs .pytest_cache .mypy_cache .ruff_cache

@@ -48,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
                      metavar=("NAME", "VALUE"),
                      help="override a setting, e.g. --set generations 4 --set max_iters 200")
     rec.add_argument("--device", default="auto", help="auto | cpu | cuda")
+    rec.add_argument("--checkpoint-every", type=int, default=50,
+                     help="save a mid-training checkpoint every this many iterations")
     rec.add_argument("-o", "--output", required=True,
                      help="run directory (created; an existing one with the same config resumes)")
     return parser
@@ -68,7 +70,8 @@ def _train_recursive(args: argparse.Namespace) -> int:
 
     overrides = {name: _parse_setting(name, value) for name, value in args.settings}
     config = RecursiveConfig.from_profile(args.profile, scheme=args.scheme, **overrides)
-    result = run_recursive(config, args.output, device=args.device, progress=True)
+    result = run_recursive(config, args.output, device=args.device, progress=True,
+                           checkpoint_every=args.checkpoint_every)
     for row in result["rows"]:
         print(f"generation {row['generation']:3d}  deviation {row['deviation_l1']:.4f}  "
               f"val loss (text) {row['val_loss_text']:.4f}")

@@ -131,3 +131,17 @@ def test_failing_run_keeps_the_partial_notebook_and_says_so(tmp_path: Path) -> N
     directory = tmp_path / "seddik_fig1"
     assert (directory / "seddik_fig1.ipynb").exists()
     assert json.loads((directory / "run.json").read_text())["status"].startswith("failed")
+
+
+@pytest.mark.slow
+def test_fig5_notebook_recomputes_at_the_quick_profile(tmp_path: Path) -> None:
+    from collapse.figures.seddik_lm import fig5_data
+
+    result = run_notebook(NOTEBOOKS / "seddik_fig5.md", profile="quick", output_root=tmp_path,
+                          progress_bar=False)
+    glued = glued_values(result.notebook)
+    data = fig5_data(result.directory / "seddik_fig5_quick")
+    assert glued["fig5_generations"] == 3
+    assert glued["fig5_fully_final_deviation"] == pytest.approx(data.deviation[0, -1])
+    assert "1 layers x 32 wide" in glued["fig5_scale_fully"]
+    assert "device cpu" in glued["fig5_scale_fully"]

@@ -62,8 +62,9 @@ class CausalSelfAttention(nn.Module):
         self.window = config.window if local else 0
 
     def _mask(self, q_len: int, k_len: int, device: torch.device) -> torch.Tensor | None:
-        """Boolean (q_len, k_len) mask, True = may attend; None when plain causal suffices."""
-        if q_len == k_len and not self.window and not self.reference:
+        """Boolean (q_len, k_len) mask, True = may attend; None when no mask is needed
+        (a full causal pass, or one new query that may see every cached key)."""
+        if not self.window and (q_len == k_len or q_len == 1):
             return None
         q_pos = torch.arange(k_len - q_len, k_len, device=device)[:, None]
         k_pos = torch.arange(k_len, device=device)[None, :]
@@ -84,11 +85,14 @@ class CausalSelfAttention(nn.Module):
         p_drop = self.dropout if self.training else 0.0
         if self.reference:
             att = (q @ k.transpose(-2, -1)) / math.sqrt(k.shape[-1])
-            att = att.masked_fill(~mask, float("-inf"))  # type: ignore[operator]
+            if mask is None and t > 1:
+                mask = torch.ones(t, t, dtype=torch.bool, device=x.device).tril()
+            if mask is not None:
+                att = att.masked_fill(~mask, float("-inf"))
             att = F.dropout(F.softmax(att, dim=-1), p=p_drop, training=self.training)
             y = att @ v
         elif mask is None:
-            y = F.scaled_dot_product_attention(q, k, v, dropout_p=p_drop, is_causal=True)
+            y = F.scaled_dot_product_attention(q, k, v, dropout_p=p_drop, is_causal=t > 1)
         else:
             y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p_drop)
         y = y.transpose(1, 2).contiguous().view(b, t, c)
@@ -152,7 +156,7 @@ class GPT(nn.Module):
 
         With ``cache`` (from the previous call) ``idx`` holds only the new positions.
         """
-        b, t = idx.shape
+        t = idx.shape[1]
         start = 0 if cache is None else cache[0][0].shape[2]
         if start + t > self.config.block_size:
             raise ValueError(f"sequence of {start + t} positions exceeds block_size "

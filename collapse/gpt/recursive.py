@@ -235,7 +235,7 @@ def run_recursive(config: RecursiveConfig, out_dir: str | Path, *, device: str =
                 "val_loss_text": evaluate_loss(model, *text_val),
                 "val_loss_p0": evaluate_loss(model, p0_val[:, :-1], p0_val[:, 1:]),
                 "train_loss": history["train_loss"][-1],
-                "train_sequences": int(len(data)) if m else 0,
+                "train_sequences": len(data) if m else 0,
                 "wall_seconds": round(time.perf_counter() - t0, 3),
                 "curve_iter": history["iter"], "curve_val_loss": history["val_loss"],
             }

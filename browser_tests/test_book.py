@@ -1,0 +1,113 @@
+"""Open every page of the built book in headless Chromium, as a reader would.
+
+Served from a local HTTP server on 127.0.0.1; any request that leaves the machine is blocked
+and reported (the book must work offline, MathJax included). Per page: no JavaScript console
+errors, every image loaded, no raw TeX left where MathJax should have typeset, a figure on every
+figure page, and a screenshot in ``_build/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import Browser, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+SHOTS = ROOT / "_build" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+SKIP_DIRS = {"_static", "_sources", "_images", "_downloads", "_sphinx_design_static"}
+PAGES = sorted(
+    p.relative_to(HTML).as_posix() for p in HTML.rglob("*.html")
+    if not SKIP_DIRS & set(p.relative_to(HTML).parts)
+)
+RAW_TEX = re.compile(r"\\\(|\\\[|\$\$|(?<![\w$])\$[^$\s][^$\n]{0,200}?[^$\s\\]\$(?![\w$])")
+
+VISIBLE_TEXT = """() => {
+  const root = document.querySelector('main') || document.body;
+  const copy = root.cloneNode(true);
+  copy.querySelectorAll('pre, code, script, style, mjx-container, .highlight, .MathJax')
+      .forEach(e => e.remove());
+  return copy.innerText;
+}"""
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[str]:
+    assert HTML.is_dir(), "build the book first (make book)"
+    handler = functools.partial(_QuietHandler, directory=str(HTML))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()
+
+
+def test_there_are_pages_to_check() -> None:
+    assert "book/intro.html" in PAGES and any(p.startswith("notebooks/") for p in PAGES)
+
+
+@pytest.mark.parametrize("page_path", PAGES)
+def test_page_renders_offline(page_path: str, server: str, browser: Browser) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    external: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    def route(r):  # type: ignore[no-untyped-def]
+        host = urlparse(r.request.url).hostname
+        if r.request.url.startswith(("data:", "blob:")) or host == "127.0.0.1":
+            return r.continue_()
+        external.append(r.request.url)
+        return r.abort()
+
+    page.route("**/*", route)
+    page.goto(f"{server}/{page_path}", wait_until="networkidle")
+    page.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null")
+
+    broken = page.evaluate(
+        "() => Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0))"
+        ".map(i => i.src)")
+    assert not broken, f"images that did not load: {broken}"
+    assert not errors, f"console errors: {errors}"
+    assert not external, f"requests leaving the machine: {external}"
+
+    text = page.evaluate(VISIBLE_TEXT)
+    raw = RAW_TEX.findall(text)
+    assert not raw, f"math left untypeset: {raw[:5]}"
+    if page.evaluate("() => document.querySelectorAll('.math').length") > 0:
+        assert page.evaluate("() => document.querySelectorAll('mjx-container').length") > 0, \
+            "the page has math but MathJax rendered none"
+    if page_path.startswith("notebooks/"):
+        shown = page.evaluate(
+            "() => Array.from(document.querySelectorAll('figure img'))"
+            ".filter(i => i.naturalWidth > 0).length")
+        assert shown >= 1, "a figure page shows no figure"
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / (page_path.replace("/", "__").removesuffix(".html")
+                                      + ".png")), full_page=True)
+    page.close()

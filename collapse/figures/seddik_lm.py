@@ -1,0 +1,122 @@
+"""Seddik et al. Figure 5: the GPT experiment, drawn from result files of the recursive pipeline.
+
+Reading results needs no PyTorch; ``recompute`` (in the notebook) runs
+:func:`collapse.gpt.recursive.run_recursive`, which does.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+from numpy.typing import NDArray
+
+from collapse.figures.seddik_schemes import _Arrays
+from collapse.plotting import PALETTE, project_style
+
+RESULTS = Path(__file__).resolve().parents[2] / "results" / "seddik_fig5"
+"""Committed results: ``results/seddik_fig5/{fully,partially}/results.json``."""
+SCHEME_DIRS = ("fully", "partially")
+
+
+@dataclass(frozen=True)
+class Fig5Data(_Arrays):
+    """Per scheme (rows: Fully, Partially) and generation: deviation and validation losses.
+
+    ``curves_*`` hold the validation loss during training of each generation, padded with NaN.
+    """
+
+    generations: NDArray[np.int64]
+    deviation: NDArray[np.float64]  # (2, G+1) mean ‖p^(m) − p^(1)‖₁ over the contexts
+    val_loss_text: NDArray[np.float64]  # (2, G+1) on held-out tiny Shakespeare
+    val_loss_p0: NDArray[np.float64]  # (2, G+1) on held-out samples of p^(0)
+    curve_iter: NDArray[np.float64]  # (E,) evaluation iterations
+    curves: NDArray[np.float64]  # (2, G+1, E) validation loss on the training data's source
+    description: NDArray[np.str_]  # scale, device, git sha of each scheme's run
+
+    def summary(self) -> dict[str, float | int | str]:
+        return {
+            "generations": int(self.generations[-1]),
+            "fully_final_deviation": float(self.deviation[0, -1]),
+            "partially_final_deviation": float(self.deviation[1, -1]),
+            "fully_final_val_loss": float(self.val_loss_text[0, -1]),
+            "partially_final_val_loss": float(self.val_loss_text[1, -1]),
+            "ground_truth_val_loss": float(self.val_loss_text[0, 0]),
+            "first_val_loss": float(self.val_loss_text[0, 1]),
+        }
+
+
+def _describe(result: dict[str, Any]) -> str:
+    cfg, prov = result["config"], result["provenance"]
+    t = cfg["train"]
+    return (f"{result['scheme']}: {t['n_layer']} layers x {t['n_embd']} wide, block "
+            f"{t['block_size']}, {t['max_iters']} iterations of batch {t['batch_size']}, "
+            f"n = {cfg['n']}, N = {cfg['N']} sequences; device {prov['device']}; "
+            f"git {prov['git_sha'][:12]}; {prov['created']}")
+
+
+def fig5_data(results_dir: str | Path = RESULTS) -> Fig5Data:
+    """Read ``results_dir/{fully,partially}/results.json`` into the arrays behind Figure 5."""
+    results = []
+    for name in SCHEME_DIRS:
+        path = Path(results_dir) / name / "results.json"
+        if not path.exists():
+            raise FileNotFoundError(f"no results at {path}: run `collapse train-recursive "
+                                    f"--scheme {name} -o {path.parent}` or recompute")
+        results.append(json.loads(path.read_text()))
+    g = min(len(r["rows"]) for r in results)
+    iters = sorted({i for r in results for c in r["curves"].values() for i in c["iter"]})
+    curves = np.full((2, g, len(iters)), np.nan)
+    for s, r in enumerate(results):
+        for m in range(g):
+            c = r["curves"][str(m)]
+            for i, v in zip(c["iter"], c["val_loss"], strict=True):
+                curves[s, m, iters.index(i)] = v
+
+    def column(key: str) -> NDArray[np.float64]:
+        return np.array([[row[key] for row in r["rows"][:g]] for r in results], dtype=float)
+
+    return Fig5Data(
+        generations=np.arange(g), deviation=column("deviation_l1"),
+        val_loss_text=column("val_loss_text"), val_loss_p0=column("val_loss_p0"),
+        curve_iter=np.array(iters, dtype=float), curves=curves,
+        description=np.array([_describe(r) for r in results]),
+    )
+
+
+def fig5_plot(data: Fig5Data) -> Figure:
+    """Top left: deviation over generations (Fully vs Partially). Top right: final validation
+    loss per generation. Bottom: validation loss during training, one line per generation."""
+    labels = ["Fully Synthetic", "Partially Synthetic"]
+    colors = [PALETTE[3], PALETTE[0]]
+    g = data.generations
+    with project_style():
+        fig, axes = plt.subplots(2, 2, figsize=(10.0, 7.0), layout="constrained")
+        ax = axes[0, 0]
+        for s in range(2):
+            ax.plot(g[1:], data.deviation[s, 1:], "o-", color=colors[s], label=labels[s])
+        ax.set(xlabel="generation m", ylabel=r"mean $\|p^{(m)} - p^{(1)}\|_1$ over 300 contexts",
+               title="Deviation from the first generation")
+        ax.legend(loc="upper left")
+        ax = axes[0, 1]
+        for s in range(2):
+            ax.plot(g, data.val_loss_text[s], "o-", color=colors[s], label=f"{labels[s]}")
+            ax.plot(g, data.val_loss_p0[s], "s:", color=colors[s], ms=3,
+                    label=f"{labels[s]}, on samples of $p^{{(0)}}$")
+        ax.set(xlabel="generation m", ylabel="validation loss",
+               title="Validation loss (text: tiny Shakespeare)")
+        ax.legend(loc="upper left", fontsize=7)
+        cmap = plt.get_cmap("viridis")
+        for s, ax in enumerate(axes[1]):
+            for m in range(1, g.size):
+                ax.plot(data.curve_iter, data.curves[s, m], color=cmap(m / max(g.size - 1, 1)),
+                        label=f"m = {m}")
+            ax.set(xlabel="training iteration", ylabel="validation loss",
+                   title=f"{labels[s]}: training curves")
+            ax.legend(loc="upper right", fontsize=7, ncol=2)
+    return fig

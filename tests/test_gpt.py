@@ -1,0 +1,204 @@
+"""The GPT trainer: model equivalences, KV cache, DDP, the recursive pipeline, kill-and-resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from conftest import ROOT
+
+from collapse.gpt.data import CharTokenizer, load_shakespeare
+from collapse.gpt.model import GPT, GPTConfig
+from collapse.gpt.recursive import RecursiveConfig, run_recursive
+from collapse.gpt.sample import generate
+from collapse.gpt.train import TrainConfig, train
+
+SMALL = GPTConfig(block_size=24, vocab_size=65, n_layer=2, n_head=2, n_embd=32, dropout=0.0)
+
+
+def test_table1_defaults() -> None:
+    cfg = TrainConfig()
+    assert (cfg.block_size, cfg.n_embd, cfg.n_layer, cfg.n_head, cfg.vocab_size) == (
+        128, 256, 8, 4, 65)
+    assert (cfg.dropout, cfg.learning_rate, cfg.batch_size, cfg.max_iters) == (
+        0.2, 1e-3, 256, 2000)
+    assert 6.0e6 < GPT(cfg.model_config()).num_parameters() < 7.0e6  # about 6.4M
+
+
+def test_tokenizer_round_trip_and_checksum() -> None:
+    text = load_shakespeare()  # raises if the shipped file does not match its checksum
+    tok = CharTokenizer.from_text(text)
+    assert tok.vocab_size == 65
+    sample = text[:5000]
+    assert tok.decode(tok.encode(sample)) == sample
+    with pytest.raises(ValueError, match="not in the vocabulary"):
+        tok.encode("é")
+
+
+@pytest.mark.parametrize("window", [0, 5])
+def test_sdpa_matches_explicit_masked_softmax(window: int) -> None:
+    torch.manual_seed(0)
+    fast = GPT(GPTConfig(**{**SMALL.__dict__, "window": window}))
+    ref = GPT(GPTConfig(**{**SMALL.__dict__, "window": window, "attention": "reference"}))
+    ref.load_state_dict(fast.state_dict())
+    idx = torch.randint(0, 65, (3, 24))
+    torch.testing.assert_close(fast(idx)[0], ref(idx)[0], atol=1e-5, rtol=1e-5)
+
+
+def test_local_attention_ignores_far_context() -> None:
+    from collapse.gpt.model import CausalSelfAttention
+
+    torch.manual_seed(0)
+    cfg = GPTConfig(**{**SMALL.__dict__, "window": 3})
+    local = CausalSelfAttention(cfg, local=True).eval()
+    x = torch.randn(1, 10, cfg.n_embd)
+    y = x.clone()
+    y[0, :7] += 1.0  # change everything outside the last 3 positions
+    out_x, _ = local(x)
+    out_y, _ = local(y)
+    torch.testing.assert_close(out_x[0, -1], out_y[0, -1])
+    global_attn = CausalSelfAttention(cfg, local=False).eval()
+    global_attn.load_state_dict(local.state_dict())
+    assert not torch.allclose(global_attn(x)[0][0, -1], global_attn(y)[0][0, -1])
+    # GPT-Neo's pattern: even layers global, odd layers local
+    model = GPT(cfg)
+    assert [b.attn.window for b in model.blocks] == [0, 3]
+
+
+def test_kv_cache_gives_the_same_logits_as_full_recompute() -> None:
+    torch.manual_seed(1)
+    model = GPT(SMALL).eval()
+    idx = torch.randint(0, 65, (4, 20))
+    full, _, _ = model(idx)
+    cache = None
+    steps = []
+    for t in range(20):
+        logits, _, cache = model(idx[:, t: t + 1], cache=cache)
+        steps.append(logits)
+    torch.testing.assert_close(torch.cat(steps, dim=1), full, atol=1e-5, rtol=1e-5)
+
+
+def test_generation_with_and_without_cache_agree() -> None:
+    torch.manual_seed(2)
+    model = GPT(SMALL).eval()
+    prompt = torch.zeros((3, 1), dtype=torch.long)
+    a = generate(model, prompt, 20, generator=torch.Generator().manual_seed(5))
+    b = generate(model, prompt, 20, generator=torch.Generator().manual_seed(5), use_cache=False)
+    assert a.shape == (3, 21)
+    assert torch.equal(a, b)
+    with pytest.raises(ValueError, match="block_size"):
+        generate(model, prompt, 30)
+
+
+def test_training_reduces_the_loss_and_is_deterministic() -> None:
+    cfg = TrainConfig(block_size=16, n_layer=1, n_head=2, n_embd=32, dropout=0.1, batch_size=16,
+                      max_iters=40, warmup_iters=5, eval_interval=20, eval_windows=16)
+    tok = CharTokenizer.from_text(load_shakespeare())
+    data = tok.encode(load_shakespeare()[:20000])
+    val = torch.as_tensor(data[-17 * 16:].reshape(16, 17))
+    _, h1 = train(cfg, data, val[:, :-1], val[:, 1:], seed=0, device=torch.device("cpu"))
+    _, h2 = train(cfg, data, val[:, :-1], val[:, 1:], seed=0, device=torch.device("cpu"))
+    assert h1 == h2
+    assert h1["val_loss"][-1] < np.log(65) - 0.5  # well below the uniform loss
+
+
+def test_two_process_ddp_trains_the_same_model_as_one_process(tmp_path: Path) -> None:
+    sys.path.insert(0, str(Path(__file__).parent))
+    from ddp_worker import TINY, tiny_data
+
+    out = tmp_path / "ddp.pt"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
+    subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone",
+                    "--nproc_per_node", "2", str(Path(__file__).parent / "ddp_worker.py"),
+                    str(out)], check=True, env=env, cwd=ROOT, timeout=300,
+                   capture_output=True)
+    data = tiny_data()
+    val = torch.as_tensor(data[:17 * 8].reshape(8, 17))
+    single, _ = train(TINY, data, val[:, :-1], val[:, 1:], seed=3, device=torch.device("cpu"))
+    ddp_state = torch.load(out, weights_only=True)
+    for name, tensor in single.state_dict().items():
+        torch.testing.assert_close(ddp_state[name], tensor, atol=2e-5, rtol=1e-4)
+    # and the run did move the weights away from their initialisation
+    torch.manual_seed(3)
+    init = GPT(TINY.model_config()).state_dict()
+    assert not torch.allclose(init["wte.weight"], ddp_state["wte.weight"])
+
+
+QUICK = ["--profile", "quick", "--set", "max_iters", "120", "--set", "eval_interval", "40"]
+
+
+def _cli(out: Path, scheme: str = "partially", extra: list[str] | None = None
+         ) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "collapse.cli", "train-recursive", "--scheme", scheme, *QUICK,
+         "--checkpoint-every", "10", "--device", "cpu", "-o", str(out), *(extra or [])],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "OMP_NUM_THREADS": "1"})
+
+
+def _numbers(out: Path) -> list[dict[str, float]]:
+    rows = json.loads((out / "results.json").read_text())["rows"]
+    return [{k: v for k, v in row.items() if k != "wall_seconds"} for row in rows]
+
+
+def test_killed_run_resumes_and_ends_with_identical_numbers(tmp_path: Path) -> None:
+    reference = tmp_path / "uninterrupted"
+    assert _cli(reference).wait(timeout=600) == 0
+
+    killed = tmp_path / "killed"
+    proc = _cli(killed)
+    deadline = time.time() + 300
+    target = killed / "gen_002" / "partial.pt"  # mid-way through generation 2
+    while not target.exists() and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.02)
+    assert proc.poll() is None, "the run finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not (killed / "gen_002" / "metrics.json").exists()
+    assert (killed / "gen_001" / "metrics.json").exists()  # finished work is kept
+
+    assert _cli(killed).wait(timeout=600) == 0
+    assert _numbers(killed) == _numbers(reference)
+
+
+def test_resume_directory_with_other_config_is_refused(tmp_path: Path) -> None:
+    cfg = RecursiveConfig.from_profile("quick", scheme="fully", generations=1)
+    run_recursive(cfg, tmp_path, device="cpu", progress=False)
+    before = (tmp_path / "results.json").read_text()
+    other = RecursiveConfig.from_profile("quick", scheme="fully", generations=1, n=32)
+    with pytest.raises(ValueError, match=r"different configuration \(differs in \['n'\]\)"):
+        run_recursive(other, tmp_path, device="cpu", progress=False)
+    assert (tmp_path / "results.json").read_text() == before
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"scheme": "randomly-sampled"}, "scheme must be one of"),
+        ({"n": 0}, "n must be an integer >= 1"),
+        ({"generations": 0}, "generations must be an integer >= 1"),
+        ({"max_iters": 0}, "max_iters must be >= 1"),
+        ({"n_embd": 31}, "n_embd .31. must be a multiple of n_head"),
+        ({"bogus": 1}, "unknown setting"),
+    ],
+)
+def test_bad_settings_are_refused_before_any_work(kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises((ValueError, TypeError), match=message):
+        RecursiveConfig.from_profile("quick", **kwargs)
+
+
+def test_corpus_shorter_than_block_is_refused() -> None:
+    from collapse.gpt.data import Batcher
+
+    with pytest.raises(ValueError, match="fewer than block_size"):
+        Batcher(np.zeros(10, dtype=np.int64), 16, 0)
+    with pytest.raises(ValueError, match="fewer than block_size"):
+        Batcher(np.zeros((4, 10), dtype=np.int64), 16, 0)
