@@ -67,11 +67,15 @@ def _parse_setting(name: str, value: str) -> object:
 
 def _train_recursive(args: argparse.Namespace) -> int:
     from collapse.gpt.recursive import RecursiveConfig, run_recursive
+    from collapse.gpt.train import rank_world, setup_distributed
 
+    setup_distributed()  # joins the process group under torchrun; no-op otherwise
     overrides = {name: _parse_setting(name, value) for name, value in args.settings}
     config = RecursiveConfig.from_profile(args.profile, scheme=args.scheme, **overrides)
     result = run_recursive(config, args.output, device=args.device, progress=True,
                            checkpoint_every=args.checkpoint_every)
+    if rank_world()[0] != 0:
+        return 0
     for row in result["rows"]:
         print(f"generation {row['generation']:3d}  deviation {row['deviation_l1']:.4f}  "
               f"val loss (text) {row['val_loss_text']:.4f}")

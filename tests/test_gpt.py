@@ -202,3 +202,16 @@ def test_corpus_shorter_than_block_is_refused() -> None:
         Batcher(np.zeros(10, dtype=np.int64), 16, 0)
     with pytest.raises(ValueError, match="fewer than block_size"):
         Batcher(np.zeros((4, 10), dtype=np.int64), 16, 0)
+
+
+def test_recursive_pipeline_runs_under_torchrun_with_two_processes(tmp_path: Path) -> None:
+    out = tmp_path / "ddp_run"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
+    subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone",
+                    "--nproc_per_node", "2", "-m", "collapse.cli", "train-recursive",
+                    "--profile", "quick", "--set", "generations", "2", "--device", "cpu",
+                    "-o", str(out)], check=True, env=env, cwd=ROOT, timeout=300,
+                   capture_output=True)
+    rows = json.loads((out / "results.json").read_text())["rows"]
+    assert [r["generation"] for r in rows] == [0, 1, 2]
+    assert all(np.isfinite(r["val_loss_text"]) for r in rows)

@@ -39,9 +39,11 @@ from collapse.gpt.model import GPT
 from collapse.gpt.sample import sample_sequences
 from collapse.gpt.train import (
     TrainConfig,
+    barrier,
     evaluate_loss,
     next_token_distributions,
     pick_device,
+    rank_world,
     train,
 )
 from collapse.provenance import stamp, write_json_atomic
@@ -149,6 +151,7 @@ def run_recursive(config: RecursiveConfig, out_dir: str | Path, *, device: str =
     out = Path(out_dir)
     cfg = config.train
     scheme = config.make_scheme()
+    rank, _ = rank_world()  # under torchrun: every rank trains, rank 0 alone writes files
     config_path = out / "config.json"
     if config_path.exists():
         previous = _read_config(config_path)
@@ -158,9 +161,10 @@ def run_recursive(config: RecursiveConfig, out_dir: str | Path, *, device: str =
                           if previous.get(k) != current.get(k))
             raise ValueError(f"{out} holds a run with a different configuration (differs in "
                              f"{diff}); use another output directory")
-    else:
+    elif rank == 0:
         write_json_atomic(config_path, {"config": config.to_dict(),
                                         "provenance": stamp(device=str(pick_device(device)))})
+    barrier()
 
     dev = pick_device(device)
     text = load_shakespeare()
@@ -194,6 +198,7 @@ def run_recursive(config: RecursiveConfig, out_dir: str | Path, *, device: str =
         d = gen_dir(m)
         d.mkdir(parents=True, exist_ok=True)
         metrics_path = d / "metrics.json"
+        barrier()
         if not metrics_path.exists():
             t0 = time.perf_counter()
             if m == 0:
@@ -213,6 +218,8 @@ def run_recursive(config: RecursiveConfig, out_dir: str | Path, *, device: str =
                                    device=dev, checkpoint=d / "partial.pt",
                                    checkpoint_every=checkpoint_every, progress=progress,
                                    desc=f"generation {m}")
+            if rank != 0:
+                continue  # the other ranks only help training; rank 0 samples and records
             torch.save(model.state_dict(), d / "model.tmp.pt")
             (d / "model.tmp.pt").replace(d / "model.pt")
             if m == 0:  # real data, contexts and a held-out sample of p^(0)
@@ -244,6 +251,8 @@ def run_recursive(config: RecursiveConfig, out_dir: str | Path, *, device: str =
             torch.save(probs, d / "next_token.pt")
             write_json_atomic(metrics_path, record)
             (d / "partial.pt").unlink(missing_ok=True)
+        if rank != 0:
+            continue
         record = json.loads(metrics_path.read_text())
         probs = torch.load(d / "next_token.pt", weights_only=True)
         if m == 0:
@@ -257,7 +266,8 @@ def run_recursive(config: RecursiveConfig, out_dir: str | Path, *, device: str =
                           "val_loss": record.pop("curve_val_loss")}
         rows.append(record)
         _write_results(out, config, scheme, rows, curves, dev, time.perf_counter() - start_time)
-    return json.loads((out / "results.json").read_text())
+    barrier()
+    return json.loads((out / "results.json").read_text()) if rank == 0 else {}
 
 
 COLUMNS = ("generation", "deviation_l1", "deviation_from_p0_l1", "val_loss_text", "val_loss_p0",

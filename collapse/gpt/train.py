@@ -95,10 +95,17 @@ def setup_distributed() -> bool:
     return True
 
 
-def _rank_world() -> tuple[int, int]:
+def rank_world() -> tuple[int, int]:
+    """(rank, world size): (0, 1) outside torchrun."""
     if dist.is_initialized():
         return dist.get_rank(), dist.get_world_size()
     return 0, 1
+
+
+def barrier() -> None:
+    """Wait for every rank (no-op outside torchrun)."""
+    if dist.is_initialized():
+        dist.barrier()
 
 
 def _autocast(device: torch.device) -> contextlib.AbstractContextManager[Any]:
@@ -167,7 +174,7 @@ def train(
     a run restarted with the same arguments resumes from the last save.
     """
     device = device or pick_device()
-    rank, world = _rank_world()
+    rank, world = rank_world()
     if config.batch_size % world:
         raise ValueError(f"batch_size {config.batch_size} must be a multiple of the "
                          f"{world} processes")
