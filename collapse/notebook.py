@@ -25,10 +25,8 @@ from __future__ import annotations
 import ast
 import contextlib
 import io
-import json
 import os
 import platform
-import subprocess
 import time
 import tokenize
 from collections.abc import Iterator, Mapping
@@ -41,6 +39,7 @@ import nbformat
 
 from collapse import __version__
 from collapse.plotting import OUTPUT_DIR_ENV
+from collapse.provenance import git_sha, write_json_atomic
 
 PAPER_PROFILE = "paper"
 PARAMETER_TYPES: dict[str, type] = {"int": int, "float": float, "bool": bool, "str": str}
@@ -282,17 +281,6 @@ class RunResult:
     files: list[Path]
 
 
-def _git_sha(cwd: Path) -> str:
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True,
-                             text=True, check=True, timeout=10)
-        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=cwd, capture_output=True,
-                               text=True, check=True, timeout=10).stdout.strip()
-        return out.stdout.strip() + ("-dirty" if dirty else "")
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-
-
 @contextlib.contextmanager
 def _environment(name: str, value: str) -> Iterator[None]:
     old = os.environ.get(name)
@@ -304,12 +292,6 @@ def _environment(name: str, value: str) -> Iterator[None]:
             os.environ.pop(name, None)
         else:
             os.environ[name] = old
-
-
-def _write_json(path: Path, payload: Mapping[str, Any]) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n")
-    tmp.replace(path)  # atomic: a reader never sees half a file
 
 
 def run_notebook(
@@ -340,12 +322,12 @@ def run_notebook(
         "profile": profile,
         "parameters": values,
         "collapse_version": __version__,
-        "git_sha": _git_sha(path.parent),
+        "git_sha": git_sha(path.parent),
         "python": platform.python_version(),
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "status": "running",
     }
-    _write_json(directory / "run.json", record)
+    write_json_atomic(directory / "run.json", record)
     start = time.perf_counter()
     try:
         with _environment(OUTPUT_DIR_ENV, str(directory)):
@@ -357,7 +339,7 @@ def run_notebook(
     except BaseException as err:  # interrupted or failed: keep the partial notebook and say so
         record.update(status=f"failed: {type(err).__name__}",
                       wall_seconds=round(time.perf_counter() - start, 3))
-        _write_json(directory / "run.json", record)
+        write_json_atomic(directory / "run.json", record)
         if isinstance(err, papermill.PapermillExecutionError):
             raise NotebookExecutionError(
                 f"{path.name} failed in cell {err.exec_count}: {err.ename}: {err.evalue} "
@@ -365,7 +347,7 @@ def run_notebook(
             ) from err
         raise
     record.update(status="ok", wall_seconds=round(time.perf_counter() - start, 3))
-    _write_json(directory / "run.json", record)
+    write_json_atomic(directory / "run.json", record)
     files = sorted(p for p in directory.iterdir() if p.is_file())
     return RunResult(notebook=executed, directory=directory, parameters=values, files=files)
 

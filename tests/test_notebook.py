@@ -145,3 +145,20 @@ def test_fig5_notebook_recomputes_at_the_quick_profile(tmp_path: Path) -> None:
     assert glued["fig5_fully_final_deviation"] == pytest.approx(data.deviation[0, -1])
     assert "1 layers x 32 wide" in glued["fig5_scale_fully"]
     assert "device cpu" in glued["fig5_scale_fully"]
+
+
+def test_page_report_knows_profiles_and_writes_the_rerun_command() -> None:
+    from collapse.report import detect_profile, rerun_command
+
+    spec = notebook_spec(FIG1)
+    paper = spec.resolve("paper")
+    assert detect_profile("seddik_fig1", paper) == "paper"
+    assert detect_profile("seddik_fig1", spec.resolve("quick")) == "quick"
+    assert detect_profile("seddik_fig1", {**paper, "n": 77}) == "custom"
+    command = rerun_command("seddik_fig1", {**paper, "n": 77, "progress": False})
+    assert command.startswith("collapse run notebooks/seddik_fig1.md -p n 77 ")
+    assert "-p progress false" in command
+    # the command it prints is accepted by the CLI's own validation
+    pairs = command.split(" -p ")[1:]
+    overrides = dict(pair.split(" ", 1) for pair in pairs)
+    assert spec.resolve("paper", overrides)["n"] == 77
