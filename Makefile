@@ -4,10 +4,11 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Quiet progress bars and a non-interactive matplotlib everywhere make runs.
-export MPLBACKEND := Agg
+# No MPLBACKEND here: the book's kernels need IPython's inline backend to render figures
+# (with Agg a glued figure is only its text repr); the tests select Agg themselves.
 
-MATHJAX := _static/mathjax/tex-mml-chtml.js
+# Not in a _static/ folder: Jupyter Book would add every .js found there to every page.
+MATHJAX := .cache/static/mathjax/tex-mml-chtml.js
 
 .PHONY: help venv test lint book serve baselines clean browser-test
 
@@ -40,8 +41,8 @@ lint: $(STAMP)
 # MathJax 3 from the npm registry, served with the book so equations render offline.
 $(MATHJAX):
 	npm install --no-audit --no-fund --silent --prefix .cache/npm mathjax@3.2.2
-	mkdir -p _static/mathjax
-	cp -r .cache/npm/node_modules/mathjax/es5/. _static/mathjax/
+	mkdir -p .cache/static/mathjax
+	cp -r .cache/npm/node_modules/mathjax/es5/. .cache/static/mathjax/
 
 book: $(STAMP) $(MATHJAX)
 	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going --builder html
