@@ -50,8 +50,8 @@ def page_report(name: str, checks: Mapping[str, bool], values: Mapping[str, Any]
 
     profile = detect_profile(name, values)
     passed = sum(bool(v) for v in checks.values())
-    verdict = "✅" if passed == len(checks) else "❌"
-    glue(f"{name}_status_checks", f"{verdict} {passed}/{len(checks)}", display=False)
+    verdict = "pass" if passed == len(checks) else "FAIL"
+    glue(f"{name}_status_checks", f"{passed}/{len(checks)} {verdict}", display=False)
     glue(f"{name}_status_profile", profile, display=False)
     glue(f"{name}_status_device", device, display=False)
     glue(f"{name}_status_date", time.strftime("%Y-%m-%d"), display=False)
@@ -61,9 +61,9 @@ def page_report(name: str, checks: Mapping[str, bool], values: Mapping[str, Any]
         ":::{admonition} Re-run this figure",
         ":class: tip",
         "",
-        f"Computed at the **{profile}** profile on **{device}**; checks: {verdict} "
-        f"{passed} of {len(checks)} passed" + (f" (failed: {', '.join(failed)})." if failed
-                                                 else "."),
+        f"Computed at the **{profile}** profile on **{device}**; checks: "
+        f"{passed} of {len(checks)} passed" + (f" (**failed**: {', '.join(failed)})."
+                                               if failed else f" ({', '.join(checks)})."),
         "",
         "```bash",
         rerun_command(name, values),

@@ -440,6 +440,6 @@ def checks_markdown(checks: list[Check]) -> str:
     """A Markdown table of checks (verdict, name, what was compared, simplified difference)."""
     rows = ["| verdict | check | compared | lhs − rhs (simplified) |", "|---|---|---|---|"]
     for c in checks:
-        verdict = "✅ pass" if c.passed else "❌ **fail**"
+        verdict = "pass" if c.passed else "**FAIL**"
         rows.append(f"| {verdict} | {c.name} | {c.compared} | ${sp.latex(c.difference)}$ |")
     return "\n".join(rows)
