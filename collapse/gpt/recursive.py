@@ -24,7 +24,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -290,8 +289,3 @@ def _write_results(out: Path, config: RecursiveConfig, scheme: Scheme,
         "provenance": stamp(device=device_name, torch_threads=torch.get_num_threads(),
                             wall_seconds_this_call=round(wall, 3)),
     })
-
-
-def clear_run(out_dir: str | Path) -> None:
-    """Delete a run directory (used by notebooks that recompute into a scratch directory)."""
-    shutil.rmtree(out_dir, ignore_errors=True)
