@@ -52,7 +52,30 @@ def _parser() -> argparse.ArgumentParser:
                      help="save a mid-training checkpoint every this many iterations")
     rec.add_argument("-o", "--output", required=True,
                      help="run directory (created; an existing one with the same config resumes)")
+    st = sub.add_parser("train-stories",
+                        help="GPT-Neo-shaped models on TinyStories, recursively (Wang Figs 2-3)")
+    st.add_argument("--paradigm", default="replace", help="replace | accumulate-subsample")
+    st.add_argument("--model", default="1m", help="1m | 33m (GPT-Neo-shaped configurations)")
+    st.add_argument("--profile", default="cpu", help="paper | cpu | quick (default: cpu)")
+    st.add_argument("--set", dest="settings", nargs=2, action="append", default=[],
+                    metavar=("NAME", "VALUE"), help="override a setting, e.g. --set k 0.1")
+    st.add_argument("--device", default="auto", help="auto | cpu | cuda")
+    st.add_argument("-o", "--output", required=True, help="run directory (resumes if it exists)")
     return parser
+
+
+def _train_stories(args: argparse.Namespace) -> int:
+    from collapse.gpt.wang_experiment import StoriesConfig, run_stories_recursive
+
+    overrides = {name: _parse_setting(name, value) for name, value in args.settings}
+    config = StoriesConfig.from_profile(args.profile, paradigm=args.paradigm, model=args.model,
+                                        **overrides)
+    result = run_stories_recursive(config, args.output, device=args.device, progress=True)
+    for row in result["rows"]:
+        print(f"generation {row['generation']:3d}  perplexity {row['perplexity']:10.2f}  "
+              f"p(was|there) {row['p_was_model']:.3f}  p(were|there) {row['p_were_model']:.3f}")
+    print(f"results: {args.output}/results.csv, {args.output}/results.json")
+    return 0
 
 
 def _parse_setting(name: str, value: str) -> object:
@@ -103,6 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "train-recursive":
             return _train_recursive(args)
+        if args.command == "train-stories":
+            return _train_stories(args)
         if args.command == "params":
             _print_params(args.notebook)
             return 0

@@ -146,3 +146,93 @@ def story_perplexity(model: GPT, token_lists: Sequence[Sequence[int]], *,
         total_tokens += int(scored.sum())
     model.train(was_training)
     return float(np.exp(total_nll / total_tokens))
+
+
+@torch.no_grad()
+def sample_stories(model: GPT, count: int, *, max_new_tokens: int, seed: int,
+                   batch_size: int = 128) -> list[list[int]]:
+    """``count`` stories sampled from ``<|endoftext|>`` (temperature 1, no top-k), each cut at
+    its first ``<|endoftext|>`` or after ``max_new_tokens`` tokens (as the authors' generation).
+
+    Uses the KV cache; a batch stops early once every story in it has ended.
+    """
+    if max_new_tokens < 1 or max_new_tokens > model.config.block_size - 1:
+        raise ValueError(f"max_new_tokens must be in [1, block_size - 1 = "
+                         f"{model.config.block_size - 1}], got {max_new_tokens}")
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    generator = torch.Generator(device=device).manual_seed(seed)
+    stories: list[list[int]] = []
+    for first in range(0, count, batch_size):
+        b = min(batch_size, count - first)
+        step = torch.full((b, 1), END_OF_TEXT_ID, dtype=torch.long, device=device)
+        out = []
+        ended = torch.zeros(b, dtype=torch.bool, device=device)
+        cache = None
+        for _ in range(max_new_tokens):
+            logits, _, cache = model(step, cache=cache)
+            probs = torch.softmax(logits[:, -1].float(), dim=-1)
+            step = torch.multinomial(probs, 1, generator=generator)
+            out.append(step)
+            ended |= step[:, 0] == END_OF_TEXT_ID
+            if bool(ended.all()):
+                break
+        tokens = torch.cat(out, dim=1).cpu().tolist()
+        for row in tokens:
+            stories.append(row[: row.index(END_OF_TEXT_ID)] if END_OF_TEXT_ID in row else row)
+    model.train(was_training)
+    return stories
+
+
+def stream(stories: Sequence[Sequence[int]]) -> np.ndarray:
+    """Stories joined into one token stream, each followed by ``<|endoftext|>``."""
+    total = sum(len(s) + 1 for s in stories)
+    out = np.empty(total, dtype=np.int64)
+    i = 0
+    for s in stories:
+        out[i: i + len(s)] = s
+        out[i + len(s)] = END_OF_TEXT_ID
+        i += len(s) + 1
+    return out
+
+
+@torch.no_grad()
+def predicted_there(model: GPT, contexts: Sequence[Sequence[int]], *, batch_size: int = 64
+                    ) -> tuple[float, float]:
+    """Mean next-token probability of `` was`` and `` were`` over ``contexts`` (real prefixes
+    that end in a "there" token): the model's p(was | there) and p(were | there)."""
+    tok = bpe()
+    was_id, were_id = tok.token_to_id("Ġwas"), tok.token_to_id("Ġwere")
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    p_was, p_were = [], []
+    by_length: dict[int, list[Sequence[int]]] = {}
+    for c in contexts:
+        by_length.setdefault(len(c), []).append(c)
+    for group in by_length.values():
+        for i in range(0, len(group), batch_size):
+            ids = torch.tensor(group[i: i + batch_size], dtype=torch.long, device=device)
+            logits, _, _ = model(ids)
+            probs = torch.softmax(logits[:, -1].double(), dim=-1)
+            p_was += probs[:, was_id].tolist()
+            p_were += probs[:, were_id].tolist()
+    model.train(was_training)
+    return float(np.mean(p_was)), float(np.mean(p_were))
+
+
+def there_contexts(token_lists: Sequence[Sequence[int]], *, length: int, limit: int
+                   ) -> list[list[int]]:
+    """Up to ``limit`` real contexts: the ``length`` tokens ending at a "there" token (shorter
+    prefixes are skipped so every context has the same length)."""
+    tok = bpe()
+    there_ids = {tok.token_to_id(t.replace(" ", "Ġ")) for t in THERE_TOKENS}
+    out: list[list[int]] = []
+    for ids in token_lists:
+        for j, t in enumerate(ids):
+            if t in there_ids and j + 1 >= length:
+                out.append(list(ids[j + 1 - length: j + 1]))
+                if len(out) == limit:
+                    return out
+    return out
