@@ -15,7 +15,7 @@ import pytest
 from conftest import MPL_COMPARE, NOTEBOOKS
 from matplotlib.figure import Figure
 
-from collapse.figures import extensions, seddik, seddik_lm, seddik_schemes, theory, wang
+from collapse.figures import extensions, seddik, seddik_lm, seddik_schemes, theory, wang, wang_lm
 from collapse.notebook import notebook_spec
 from collapse.validation import parse_numbers
 
@@ -80,6 +80,8 @@ FIGURES: dict[str, tuple[Callable[[dict[str, Any]], Any], Callable[[Any], Figure
     "wang_fig1": (lambda q: wang.wang_fig1_data(**q), wang.wang_fig1_plot),
     # the committed CPU-scale results (the quick profile recomputes; see test_notebook.py)
     "seddik_fig5": (lambda q: seddik_lm.fig5_data(), seddik_lm.fig5_plot),
+    "wang_fig2": (lambda q: wang_lm.wang_lm_data(), wang_lm.wang_fig2_plot),
+    "wang_fig3": (lambda q: wang_lm.wang_lm_data(), wang_lm.wang_fig3_plot),
     "theory_wang_theorem21": (_w21, wang.wang_count_model_plot),
 }
 

@@ -162,3 +162,16 @@ def test_page_report_knows_profiles_and_writes_the_rerun_command() -> None:
     pairs = command.split(" -p ")[1:]
     overrides = dict(pair.split(" ", 1) for pair in pairs)
     assert spec.resolve("paper", overrides)["n"] == 77
+
+
+@pytest.mark.slow
+def test_wang_fig2_notebook_recomputes_at_the_quick_profile(tmp_path: Path) -> None:
+    from collapse.figures.wang_lm import wang_lm_data
+
+    result = run_notebook(NOTEBOOKS / "wang_fig2.md", profile="quick", output_root=tmp_path,
+                          progress_bar=False)
+    glued = glued_values(result.notebook)
+    data = wang_lm_data(result.directory / "wang_quick")
+    assert glued["wfig2_generations"] == 2
+    assert glued["wfig2_corpus_p_was"] == pytest.approx(data.corpus_p_was)
+    assert glued["wfig2_replace_last_p_was"] == pytest.approx(data.p_was_model[0, -1])

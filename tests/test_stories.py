@@ -68,3 +68,36 @@ def test_gpt_neo_shaped_configurations() -> None:
     assert 3.5e6 < small.num_parameters() < 3.8e6  # wang2024-notes.md: ~3.7M total
     assert 66e6 < big.num_parameters() < 69e6  # ~68.5M total, 28M non-embedding
     assert [b.attn.window for b in small.blocks] == [0, 256] * 4  # global / local alternate
+
+
+def test_sampled_stories_stop_at_end_of_text_and_respect_the_cap() -> None:
+    from collapse.gpt.stories import sample_stories
+
+    torch.manual_seed(0)
+    model = GPT(GPTConfig(block_size=16, vocab_size=50257, n_layer=1, n_head=2, n_embd=8,
+                          dropout=0.0))
+    stories = sample_stories(model, 5, max_new_tokens=10, seed=1, batch_size=2)
+    assert len(stories) == 5
+    assert all(len(s) <= 10 and END_OF_TEXT_ID not in s for s in stories)
+    again = sample_stories(model, 5, max_new_tokens=10, seed=1, batch_size=2)
+    assert again == stories  # seeded
+    with pytest.raises(ValueError, match="max_new_tokens must be in"):
+        sample_stories(model, 1, max_new_tokens=16, seed=0)
+
+
+def test_stories_pipeline_runs_two_generations_of_both_paradigms(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from collapse.gpt.wang_experiment import StoriesConfig, run_stories_recursive
+
+    for paradigm in ("replace", "accumulate-subsample"):
+        cfg = StoriesConfig.from_profile("quick", paradigm=paradigm)
+        result = run_stories_recursive(cfg, tmp_path / paradigm, device="cpu", progress=False)
+        rows = result["rows"]
+        assert [r["generation"] for r in rows] == [1, 2]
+        assert rows[0]["train_stories"] == rows[1]["train_stories"] == cfg.N
+        assert all(np.isfinite(r["perplexity"]) and 0 <= r["p_was_model"] <= 1 for r in rows)
+        assert round(result["corpus"]["p_was"], 6) == round(rows[0]["p_was_data"], 6)
+        assert set(result["samples"]) == {"1", "2"}
+    with pytest.raises(ValueError, match="paradigm must be one of"):
+        StoriesConfig.from_profile("quick", paradigm="keep-everything")
+    with pytest.raises(ValueError, match="k must be a real number > 0"):
+        StoriesConfig.from_profile("quick", paradigm="accumulate-subsample", k=0.0)

@@ -1,0 +1,139 @@
+"""Wang et al. Figures 2 and 3 from result files of :mod:`collapse.gpt.wang_experiment`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+from numpy.typing import NDArray
+
+from collapse.figures.seddik_schemes import _Arrays
+from collapse.plotting import PALETTE, project_style
+
+RESULTS = Path(__file__).resolve().parents[2] / "results" / "wang"
+"""Committed results: ``results/wang/<model>_<paradigm>/results.json``."""
+RUNS = (("1m", "replace"), ("1m", "accumulate"), ("33m", "replace"), ("33m", "accumulate"))
+
+
+@dataclass(frozen=True)
+class WangLMData(_Arrays):
+    """Every available run (``labels``): per generation perplexity and the there-statistics.
+
+    Arrays are (runs, G) padded with NaN; ``corpus_p_was``/``corpus_p_were`` are the values
+    counted on the real training stories used.
+    """
+
+    labels: NDArray[np.str_]
+    generations: NDArray[np.int64]
+    perplexity: NDArray[np.float64]
+    p_was_model: NDArray[np.float64]
+    p_were_model: NDArray[np.float64]
+    p_was_data: NDArray[np.float64]
+    p_were_data: NDArray[np.float64]
+    corpus_p_was: float
+    corpus_p_were: float
+    description: NDArray[np.str_]
+
+    def summary(self) -> dict[str, float | int | str]:
+        first = self.perplexity[:, 0]
+        last = np.array([row[~np.isnan(row)][-1] for row in self.perplexity])
+        return {
+            "runs": int(self.labels.size),
+            "generations": int(np.isfinite(self.perplexity).sum(axis=1).max()),
+            "corpus_p_was": self.corpus_p_was,
+            "corpus_p_were": self.corpus_p_were,
+            "replace_first_ppl": float(first[0]),
+            "replace_last_ppl": float(last[0]),
+            "replace_first_p_was": float(self.p_was_model[0, 0]),
+            "replace_last_p_was": float(self.p_was_model[0][np.isfinite(
+                self.p_was_model[0])][-1]),
+            "replace_last_p_was_data": float(self.p_was_data[0][np.isfinite(
+                self.p_was_data[0])][-1]),
+        }
+
+
+def _describe(label: str, result: dict[str, Any]) -> str:
+    cfg, prov, t = result["config"], result["provenance"], result["config"]["train"]
+    return (f"{label}: {result['parameters'] / 1e6:.1f}M parameters ({t['n_layer']} layers x "
+            f"{t['n_embd']}, context {t['block_size']}), {t['max_iters']} iterations of batch "
+            f"{t['batch_size']}, N = {cfg['N']} stories per generation, up to "
+            f"{cfg['max_new_tokens']} new tokens per story; device {prov['device']}; git "
+            f"{prov['git_sha'][:12]}; {prov['created']}")
+
+
+def wang_lm_data(results_dir: str | Path = RESULTS) -> WangLMData:
+    """Read every run present under ``results_dir`` (at least one Replace run is required)."""
+    found = []
+    for model, paradigm in RUNS:
+        path = Path(results_dir) / f"{model}_{paradigm}" / "results.json"
+        if path.exists():
+            found.append((f"{model.upper()}-like, {paradigm}", json.loads(path.read_text())))
+    if not found or "replace" not in found[0][0]:
+        raise FileNotFoundError(f"no Replace results under {results_dir}: run `collapse "
+                                f"train-stories` (see the page) or recompute")
+    g = max(len(r["rows"]) for _, r in found)
+
+    def column(key: str) -> NDArray[np.float64]:
+        out = np.full((len(found), g), np.nan)
+        for i, (_, r) in enumerate(found):
+            out[i, : len(r["rows"])] = [row[key] for row in r["rows"]]
+        return out
+
+    corpus = found[0][1]["corpus"]
+    return WangLMData(
+        labels=np.array([label for label, _ in found]), generations=np.arange(1, g + 1),
+        perplexity=column("perplexity"), p_was_model=column("p_was_model"),
+        p_were_model=column("p_were_model"), p_was_data=column("p_was_data"),
+        p_were_data=column("p_were_data"), corpus_p_was=float(corpus["p_was"]),
+        corpus_p_were=float(corpus["p_were"]),
+        description=np.array([_describe(label, r) for label, r in found]),
+    )
+
+
+def wang_samples(results_dir: str | Path = RESULTS, run: str = "1m_replace") -> dict[str, str]:
+    """The first decoded sample story of every generation of one run."""
+    result = json.loads((Path(results_dir) / run / "results.json").read_text())
+    return {m: texts[0] for m, texts in result["samples"].items() if texts}
+
+
+def wang_fig2_plot(data: WangLMData) -> Figure:
+    """p(was|there), p(were|there): models (solid), their training data (dashed), corpus
+    (dotted), per generation; one panel per run."""
+    with project_style():
+        fig, axes = plt.subplots(1, data.labels.size, figsize=(4.6 * data.labels.size, 3.8),
+                                 layout="constrained", squeeze=False)
+        for i, ax in enumerate(axes[0]):
+            g = data.generations
+            for key, color, word in (("was", PALETTE[0], "was"), ("were", PALETTE[3], "were")):
+                ax.plot(g, getattr(data, f"p_{key}_model")[i], "o-", color=color,
+                        label=f"model p({word}|there)")
+                ax.plot(g, getattr(data, f"p_{key}_data")[i], "s--", color=color, ms=3,
+                        alpha=0.6, label="its training data")
+                ax.axhline(getattr(data, f"corpus_p_{key}"), color=color, ls=":",
+                           label=f"TinyStories p({word}|there)")
+            ax.set(xlabel="generation n", ylabel="probability", ylim=(-0.02, 1.0),
+                   title=str(data.labels[i]))
+            ax.set_xticks(g)
+            if i == 0:
+                ax.legend(loc="upper right", fontsize=7)
+    return fig
+
+
+def wang_fig3_plot(data: WangLMData) -> Figure:
+    """Perplexity on the validation stories against the generation, every run."""
+    with project_style():
+        fig, ax = plt.subplots(figsize=(6.0, 4.0), layout="constrained")
+        for i, label in enumerate(data.labels):
+            style = "o-" if "replace" in label else "s--"
+            ax.plot(data.generations, data.perplexity[i], style,
+                    color=PALETTE[i % len(PALETTE)], label=str(label))
+        ax.set(xlabel="generation n", ylabel="perplexity on TinyStories validation",
+               yscale="log", title="Perplexity over generations")
+        ax.set_xticks(data.generations)
+        ax.legend(loc="upper left")
+    return fig
