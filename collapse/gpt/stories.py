@@ -150,11 +150,12 @@ def story_perplexity(model: GPT, token_lists: Sequence[Sequence[int]], *,
 
 @torch.no_grad()
 def sample_stories(model: GPT, count: int, *, max_new_tokens: int, seed: int,
-                   batch_size: int = 128) -> list[list[int]]:
+                   batch_size: int = 128, use_cache: bool = True) -> list[list[int]]:
     """``count`` stories sampled from ``<|endoftext|>`` (temperature 1, no top-k), each cut at
     its first ``<|endoftext|>`` or after ``max_new_tokens`` tokens (as the authors' generation).
 
-    Uses the KV cache; a batch stops early once every story in it has ended.
+    Uses the KV cache (``use_cache=False`` recomputes the whole prefix at every step: the
+    benchmark's reference); a batch stops early once every story in it has ended.
     """
     if max_new_tokens < 1 or max_new_tokens > model.config.block_size - 1:
         raise ValueError(f"max_new_tokens must be in [1, block_size - 1 = "
@@ -170,11 +171,17 @@ def sample_stories(model: GPT, count: int, *, max_new_tokens: int, seed: int,
         out = []
         ended = torch.zeros(b, dtype=torch.bool, device=device)
         cache = None
+        prefix = step
         for _ in range(max_new_tokens):
-            logits, _, cache = model(step, cache=cache)
+            if use_cache:
+                logits, _, cache = model(step, cache=cache)
+            else:
+                logits, _, _ = model(prefix)
             probs = torch.softmax(logits[:, -1].float(), dim=-1)
             step = torch.multinomial(probs, 1, generator=generator)
             out.append(step)
+            if not use_cache:
+                prefix = torch.cat([prefix, step], dim=1)
             ended |= step[:, 0] == END_OF_TEXT_ID
             if bool(ended.all()):
                 break
