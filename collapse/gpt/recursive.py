@@ -25,7 +25,7 @@ import csv
 import io
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -105,18 +105,50 @@ class RecursiveConfig:
     @classmethod
     def from_profile(cls, profile: str, **overrides: Any) -> RecursiveConfig:
         """A named profile (``paper``, ``cpu``, ``quick``) with field overrides."""
-        if profile not in PROFILES:
-            raise ValueError(f"profile must be one of {{{', '.join(PROFILES)}}}, got {profile!r}")
-        base = PROFILES[profile]
-        train_fields = set(TrainConfig.__dataclass_fields__)
-        train = {**base["train"], **{k: v for k, v in overrides.items() if k in train_fields}}
-        top = {k: v for k, v in base.items() if k != "train"}
-        top.update({k: v for k, v in overrides.items() if k not in train_fields})
-        unknown = set(top) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise ValueError(f"unknown setting(s) {sorted(unknown)}; known: "
-                             f"{sorted(set(cls.__dataclass_fields__) | train_fields)}")
+        train, top = split_profile(PROFILES, profile, overrides, cls)
         return cls(train=TrainConfig(**train), **top)
+
+
+def split_profile(profiles: dict[str, dict[str, Any]], profile: str,
+                  overrides: dict[str, Any], config_class: type, *,
+                  train_base: dict[str, Any] | None = None
+                  ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Merge a named profile with overrides into (TrainConfig fields, experiment fields).
+
+    Overrides of training fields (``max_iters``, ``n_embd``, …) go to the TrainConfig; the rest
+    to the experiment's config class; an unknown name is an error listing the known ones.
+    """
+    if profile not in profiles:
+        raise ValueError(f"profile must be one of {{{', '.join(profiles)}}}, got {profile!r}")
+    base = profiles[profile]
+    train_fields = set(TrainConfig.__dataclass_fields__)
+    train = {**(train_base or {}), **base["train"],
+             **{k: v for k, v in overrides.items() if k in train_fields}}
+    top = {k: v for k, v in base.items() if k != "train"}
+    top.update({k: v for k, v in overrides.items() if k not in train_fields})
+    known = {f.name for f in fields(config_class)}
+    unknown = set(top) - known
+    if unknown:
+        raise ValueError(f"unknown setting(s) {sorted(unknown)}; known: "
+                         f"{sorted(known | train_fields)}")
+    return train, top
+
+
+def check_or_write_config(out: Path, config: dict[str, Any], device: str, *,
+                          write: bool = True) -> None:
+    """Refuse a run directory made with another configuration; else record this one."""
+    path = out / "config.json"
+    if path.exists():
+        previous = json.loads(path.read_text())["config"]
+        current = json.loads(json.dumps(config))
+        if previous != current:
+            diff = sorted(k for k in set(previous) | set(current)
+                          if previous.get(k) != current.get(k))
+            raise ValueError(f"{out} holds a run with a different configuration (differs in "
+                             f"{diff}); use another output directory")
+    elif write:
+        write_json_atomic(path, {"config": config,
+                                 "provenance": stamp(device=str(pick_device(device)))})
 
 
 def _needed_sizes(scheme: Scheme, generations: int) -> dict[int, int]:
@@ -135,10 +167,6 @@ def _save_npy(path: Path, array: np.ndarray) -> None:
     tmp.replace(path)
 
 
-def _read_config(path: Path) -> dict[str, Any]:
-    return dict(json.loads(path.read_text())["config"])
-
-
 def run_recursive(config: RecursiveConfig, out_dir: str | Path, *, device: str = "auto",
                   checkpoint_every: int = 50, progress: bool | None = None) -> dict[str, Any]:
     """Run (or resume) the experiment in ``out_dir``; returns the results dictionary.
@@ -151,18 +179,7 @@ def run_recursive(config: RecursiveConfig, out_dir: str | Path, *, device: str =
     cfg = config.train
     scheme = config.make_scheme()
     rank, _ = rank_world()  # under torchrun: every rank trains, rank 0 alone writes files
-    config_path = out / "config.json"
-    if config_path.exists():
-        previous = _read_config(config_path)
-        current = json.loads(json.dumps(config.to_dict()))
-        if previous != current:
-            diff = sorted(k for k in set(previous) | set(current)
-                          if previous.get(k) != current.get(k))
-            raise ValueError(f"{out} holds a run with a different configuration (differs in "
-                             f"{diff}); use another output directory")
-    elif rank == 0:
-        write_json_atomic(config_path, {"config": config.to_dict(),
-                                        "provenance": stamp(device=str(pick_device(device)))})
+    check_or_write_config(out, config.to_dict(), device, write=rank == 0)
     barrier()
 
     dev = pick_device(device)

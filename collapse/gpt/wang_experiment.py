@@ -31,6 +31,7 @@ from tqdm import tqdm
 
 from collapse.gpt.data import eval_windows
 from collapse.gpt.model import GPT
+from collapse.gpt.recursive import check_or_write_config, split_profile
 from collapse.gpt.stories import (
     NEO_1M,
     NEO_33M,
@@ -108,20 +109,12 @@ class StoriesConfig:
 
     @classmethod
     def from_profile(cls, profile: str, **overrides: Any) -> StoriesConfig:
-        if profile not in PROFILES:
-            raise ValueError(f"profile must be one of {{{', '.join(PROFILES)}}}, got {profile!r}")
-        base = PROFILES[profile]
+        """A named profile (``paper``, ``cpu``, ``quick``) with field overrides."""
         model = overrides.get("model", "1m")
         if model not in MODELS:
             raise ValueError(f"model must be one of {{{', '.join(MODELS)}}}, got {model!r}")
-        train_fields = set(TrainConfig.__dataclass_fields__)
-        train = {**MODELS[model].to_dict(), **base["train"],
-                 **{k: v for k, v in overrides.items() if k in train_fields}}
-        top = {k: v for k, v in base.items() if k != "train"}
-        top.update({k: v for k, v in overrides.items() if k not in train_fields})
-        unknown = set(top) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise ValueError(f"unknown setting(s) {sorted(unknown)}")
+        train, top = split_profile(PROFILES, profile, overrides, cls,
+                                   train_base=MODELS[model].to_dict())
         return cls(train=TrainConfig(**train), **top)
 
 
@@ -145,18 +138,7 @@ def run_stories_recursive(config: StoriesConfig, out_dir: str | Path, *, device:
     out = Path(out_dir)
     cfg = config.train
     scheme = config.make_scheme()
-    config_path = out / "config.json"
-    if config_path.exists():
-        previous = json.loads(config_path.read_text())["config"]
-        current = json.loads(json.dumps(config.to_dict()))
-        if previous != current:
-            diff = sorted(k for k in set(previous) | set(current)
-                          if previous.get(k) != current.get(k))
-            raise ValueError(f"{out} holds a run with a different configuration (differs in "
-                             f"{diff}); use another output directory")
-    else:
-        write_json_atomic(config_path, {"config": config.to_dict(),
-                                        "provenance": stamp(device=str(pick_device(device)))})
+    check_or_write_config(out, config.to_dict(), device)
     dev = pick_device(device)
     rng = np.random.default_rng(config.seed)
     real = encode_batch(load_stories("train"))
