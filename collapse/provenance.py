@@ -37,10 +37,22 @@ def versions(*packages: str) -> dict[str, str]:
     return out
 
 
+_PROCESS_START_SHA: str | None = None
+
+
+def process_git_sha() -> str:
+    """The commit checked out when this process first asked, i.e. the code it is running
+    (later commits made while a long run goes on do not change it)."""
+    global _PROCESS_START_SHA
+    if _PROCESS_START_SHA is None:
+        _PROCESS_START_SHA = git_sha()
+    return _PROCESS_START_SHA
+
+
 def stamp(**extra: Any) -> dict[str, Any]:
-    """A provenance record: git sha, versions, host, time, plus ``extra``."""
+    """A provenance record: git sha of the running code, versions, host, time, plus ``extra``."""
     return {
-        "git_sha": git_sha(),
+        "git_sha": process_git_sha(),
         "versions": versions("collapse", "numpy", "torch", "matplotlib"),
         "machine": f"{platform.system()} {platform.machine()}",
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
