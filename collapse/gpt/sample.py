@@ -10,11 +10,12 @@ from collapse.gpt.model import GPT
 @torch.no_grad()
 def generate(model: GPT, prompt: torch.Tensor, new_tokens: int, *,
              generator: torch.Generator | None = None, temperature: float = 1.0,
-             use_cache: bool = True) -> torch.Tensor:
+             use_cache: bool = True, stop_token: int | None = None) -> torch.Tensor:
     """Extend ``prompt`` (B, T0) by ``new_tokens`` sampled tokens; returns (B, T0 + new_tokens).
 
     With the cache each step feeds one position through the network (cost O(T) per token
-    instead of O(T²)); the total length must fit in ``block_size``.
+    instead of O(T²)); the total length must fit in ``block_size``. With ``stop_token``,
+    sampling stops early once every row has produced it (the result is then shorter).
     """
     if new_tokens < 0:
         raise ValueError(f"new_tokens must be >= 0, got {new_tokens}")
@@ -25,6 +26,7 @@ def generate(model: GPT, prompt: torch.Tensor, new_tokens: int, *,
     out = prompt
     cache = None
     step_input = prompt
+    ended = torch.zeros(prompt.shape[0], dtype=torch.bool, device=prompt.device)
     for _ in range(new_tokens):
         if use_cache:
             logits, _, cache = model(step_input, cache=cache)
@@ -34,6 +36,10 @@ def generate(model: GPT, prompt: torch.Tensor, new_tokens: int, *,
         nxt = torch.multinomial(probs, 1, generator=generator)
         out = torch.cat([out, nxt], dim=1)
         step_input = nxt
+        if stop_token is not None:
+            ended |= nxt[:, 0] == stop_token
+            if bool(ended.all()):
+                break
     model.train(was_training)
     return out
 

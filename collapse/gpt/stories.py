@@ -23,6 +23,7 @@ import torch
 
 from collapse.gpt.data import DATA_DIR
 from collapse.gpt.model import GPT
+from collapse.gpt.sample import generate
 from collapse.gpt.train import TrainConfig
 
 STORIES_DIR = DATA_DIR / "tinystories"
@@ -161,34 +162,15 @@ def sample_stories(model: GPT, count: int, *, max_new_tokens: int, seed: int,
         raise ValueError(f"max_new_tokens must be in [1, block_size - 1 = "
                          f"{model.config.block_size - 1}], got {max_new_tokens}")
     device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
     generator = torch.Generator(device=device).manual_seed(seed)
     stories: list[list[int]] = []
     for first in range(0, count, batch_size):
         b = min(batch_size, count - first)
-        step = torch.full((b, 1), END_OF_TEXT_ID, dtype=torch.long, device=device)
-        out = []
-        ended = torch.zeros(b, dtype=torch.bool, device=device)
-        cache = None
-        prefix = step
-        for _ in range(max_new_tokens):
-            if use_cache:
-                logits, _, cache = model(step, cache=cache)
-            else:
-                logits, _, _ = model(prefix)
-            probs = torch.softmax(logits[:, -1].float(), dim=-1)
-            step = torch.multinomial(probs, 1, generator=generator)
-            out.append(step)
-            if not use_cache:
-                prefix = torch.cat([prefix, step], dim=1)
-            ended |= step[:, 0] == END_OF_TEXT_ID
-            if bool(ended.all()):
-                break
-        tokens = torch.cat(out, dim=1).cpu().tolist()
-        for row in tokens:
+        prompt = torch.full((b, 1), END_OF_TEXT_ID, dtype=torch.long, device=device)
+        rows = generate(model, prompt, max_new_tokens, generator=generator,
+                        use_cache=use_cache, stop_token=END_OF_TEXT_ID)[:, 1:].cpu().tolist()
+        for row in rows:
             stories.append(row[: row.index(END_OF_TEXT_ID)] if END_OF_TEXT_ID in row else row)
-    model.train(was_training)
     return stories
 
 
