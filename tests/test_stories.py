@@ -15,9 +15,11 @@ from collapse.gpt.stories import (
     encode,
     encode_batch,
     load_stories,
-    story_perplexity,
+    evaluate_stories,
+    sample_stories,
     there_statistic,
 )
+from collapse.gpt.vocabulary import Vocabulary
 
 
 def test_bpe_round_trip_on_real_stories() -> None:
@@ -44,23 +46,97 @@ def test_there_statistic_on_our_corpus_matches_the_data_readme() -> None:
     assert round(stat.p_was, 3) == 0.749 and round(stat.p_were, 3) == 0.061
 
 
-def test_story_perplexity_is_the_mean_nll_of_each_story_scored_separately() -> None:
-    torch.manual_seed(0)
-    model = GPT(GPTConfig(block_size=32, vocab_size=50257, n_layer=1, n_head=2, n_embd=8,
-                          dropout=0.0)).eval()
-    stories = [encode("Once upon a time, there was a dog."), encode("The end."), encode("Hi")]
-    nll, count = 0.0, 0
+def _direct_scores(model: GPT, vocab: Vocabulary, stories: list[list[int]]
+                   ) -> tuple[float, int, list[float]]:
+    """Σ NLL over story tokens 2.., their count, and p(" was") after each "there": one story
+    at a time, GPT-2 ids scored through the vocabulary by hand."""
+    there = {encode(t)[0] for t in ("there", " there", "There", " There")}
+    nll, count, p_was = 0.0, 0, []
     with torch.no_grad():
-        for ids in stories:  # direct computation, one story at a time
-            logits, _, _ = model(torch.tensor([ids]))
-            logp = torch.log_softmax(logits[0, :-1].double(), dim=-1)
-            targets = torch.tensor(ids[1:], dtype=torch.long)
-            nll -= float(logp[torch.arange(len(ids) - 1), targets].sum())
-            count += len(ids) - 1
-    assert len(stories[2]) == 1  # a one-token story has nothing to score
-    # float32 logits of a padded batch vs one story at a time: equal to ~1e-9 relative
-    assert story_perplexity(model, stories, batch_size=2) == pytest.approx(np.exp(nll / count),
-                                                                         rel=1e-6)
+        for ids in stories:
+            x = torch.as_tensor(vocab.to_model([END_OF_TEXT_ID, *ids]))[None]
+            logp = torch.log_softmax(model(x)[0][0].double(), dim=-1)
+            for j in range(1, len(ids)):
+                m = int(vocab.to_model([ids[j]])[0])
+                unseen = vocab.log_unseen_share() if m == vocab.unseen else 0.0
+                nll -= float(logp[j, m]) - unseen
+                count += 1
+            p_was += [float(logp[j + 1, int(vocab.to_model([373])[0])].exp())
+                      for j, t in enumerate(ids) if t in there]
+    return nll, count, p_was
+
+
+STORIES = ["Once upon a time, there was a dog.", "The end.", "Hi",
+           "There were two cats. They sat there. There"]
+
+
+@pytest.mark.parametrize("compact", [False, True])
+def test_story_evaluation_matches_a_direct_computation(compact: bool) -> None:
+    stories = [encode(t) for t in STORIES]
+    vocab = (Vocabulary.from_token_lists(stories[:2], 50257, always=[END_OF_TEXT_ID]) if compact
+             else Vocabulary.full(50257))
+    torch.manual_seed(0)
+    model = GPT(GPTConfig(block_size=32, vocab_size=vocab.size, n_layer=1, n_head=2, n_embd=8,
+                          dropout=0.0)).eval()
+    nll, count, p_was = _direct_scores(model, vocab, stories)
+    ev = evaluate_stories(model, vocab, stories, batch_size=2)
+    # every token but each story's first is scored, under either vocabulary
+    assert ev.scored_tokens == count == sum(len(s) - 1 for s in stories)
+    assert ev.perplexity == pytest.approx(np.exp(nll / count), rel=1e-6)
+    assert ev.there == len(p_was) == 4 and ev.p_was == pytest.approx(np.mean(p_was), rel=1e-6)
+    # the corpus side counts the same four occurrences, followed by " was", " were", "." and
+    # the end of the story
+    assert (ev.corpus_p_was, ev.corpus_p_were) == (1 / 4, 1 / 4)
+
+
+def test_compact_vocabulary_round_trip_and_unseen_ids() -> None:
+    train = [encode(t) for t in load_stories("train")[:200]]
+    vocab = Vocabulary.from_token_lists(train, 50257, always=[END_OF_TEXT_ID])
+    assert vocab.size == len(vocab.kept) + 1 and vocab.unseen == len(vocab.kept)
+    for ids in train[:20]:  # every training story survives the round trip
+        assert vocab.to_gpt2(vocab.to_model(ids)).tolist() == ids
+    outside = next(i for i in range(50257) if i not in set(vocab.kept))
+    assert vocab.to_model([outside]).tolist() == [vocab.unseen]
+    assert vocab.unseen_count == 50257 - len(vocab.kept)
+    with pytest.raises(ValueError, match="stands for no single GPT-2 id"):
+        vocab.to_gpt2([vocab.unseen])
+    full = Vocabulary.full(50257)
+    assert full.unseen is None and full.size == 50257
+    assert full.to_model([5, 50256]).tolist() == [5, 50256]
+
+
+def test_compact_model_perplexity_is_a_full_vocabulary_perplexity() -> None:
+    """A compact model spread over the 50,257 GPT-2 ids is a proper distribution, so its
+    perplexity is the one a full model with those probabilities gets on the same tokens."""
+    stories = [encode(t) for t in STORIES]
+    vocab = Vocabulary.from_token_lists(stories[:2], 50257, always=[END_OF_TEXT_ID])
+    torch.manual_seed(1)
+    compact = GPT(GPTConfig(block_size=32, vocab_size=vocab.size, n_layer=1, n_head=2,
+                            n_embd=8, dropout=0.0)).eval()
+    full = GPT(GPTConfig(block_size=32, vocab_size=50257, n_layer=1, n_head=2, n_embd=8,
+                         dropout=0.0)).eval()
+    kept = torch.as_tensor(vocab.kept)
+    unseen_ids = torch.as_tensor(sorted(set(range(50257)) - set(vocab.kept)))
+    with torch.no_grad():  # the full model copies the compact one; unseen ids share its mass
+        full.load_state_dict({k: v for k, v in compact.state_dict().items()
+                              if not k.startswith(("wte", "lm_head"))}, strict=False)
+        full.wte.weight[kept] = compact.wte.weight[: len(kept)]
+        full.wte.weight[unseen_ids] = compact.wte.weight[vocab.unseen]
+        full.wpe.weight.copy_(compact.wpe.weight)
+
+    class Shifted(GPT):  # logits of unseen ids lowered by log(#unseen): same probabilities
+        def forward(self, idx, targets=None, cache=None):  # type: ignore[no-untyped-def]
+            logits, loss, c = super().forward(idx, targets, cache)
+            logits = logits.clone()
+            logits[..., unseen_ids] -= vocab.log_unseen_share()
+            return logits, loss, c
+
+    shifted = Shifted(full.config).eval()
+    shifted.load_state_dict(full.state_dict())
+    ev_compact = evaluate_stories(compact, vocab, stories)
+    ev_full = evaluate_stories(shifted, Vocabulary.full(50257), stories)
+    assert ev_compact.scored_tokens == ev_full.scored_tokens
+    assert ev_compact.perplexity == pytest.approx(ev_full.perplexity, rel=1e-5)
 
 
 def test_gpt_neo_shaped_configurations() -> None:
@@ -71,18 +147,24 @@ def test_gpt_neo_shaped_configurations() -> None:
 
 
 def test_sampled_stories_stop_at_end_of_text_and_respect_the_cap() -> None:
-    from collapse.gpt.stories import sample_stories
-
+    vocab = Vocabulary.from_token_lists([encode(t) for t in STORIES], 50257,
+                                        always=[END_OF_TEXT_ID])
     torch.manual_seed(0)
-    model = GPT(GPTConfig(block_size=16, vocab_size=50257, n_layer=1, n_head=2, n_embd=8,
+    model = GPT(GPTConfig(block_size=16, vocab_size=vocab.size, n_layer=1, n_head=2, n_embd=8,
                           dropout=0.0))
-    stories = sample_stories(model, 5, max_new_tokens=10, seed=1, batch_size=2)
-    assert len(stories) == 5
-    assert all(len(s) <= 10 and END_OF_TEXT_ID not in s for s in stories)
-    again = sample_stories(model, 5, max_new_tokens=10, seed=1, batch_size=2)
-    assert again == stories  # seeded
+    with torch.no_grad():  # make the end and the unseen id likely: both must be handled
+        model.lm_head.weight[int(vocab.to_model([END_OF_TEXT_ID])[0])] += 0.3
+        model.lm_head.weight[vocab.unseen] += 1.0
+    made = sample_stories(model, vocab, 40, max_new_tokens=10, seed=1, batch_size=16)
+    assert len(made.stories) == len(made.ended) == 40
+    assert all(len(s) <= 10 and END_OF_TEXT_ID not in s for s in made.stories)
+    assert all(set(s) <= set(vocab.kept) for s in made.stories)  # never the unseen id
+    assert all(e or len(s) == 10 for s, e in zip(made.stories, made.ended, strict=True))
+    assert 0 < made.ended_share < 1
+    again = sample_stories(model, vocab, 40, max_new_tokens=10, seed=1, batch_size=16)
+    assert again == made  # seeded
     with pytest.raises(ValueError, match="max_new_tokens must be in"):
-        sample_stories(model, 1, max_new_tokens=16, seed=0)
+        sample_stories(model, vocab, 1, max_new_tokens=16, seed=0)
 
 
 def test_stories_pipeline_runs_two_generations_of_both_paradigms(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -95,8 +177,11 @@ def test_stories_pipeline_runs_two_generations_of_both_paradigms(tmp_path) -> No
         assert [r["generation"] for r in rows] == [1, 2]
         assert rows[0]["train_stories"] == rows[1]["train_stories"] == cfg.N
         assert all(np.isfinite(r["perplexity"]) and 0 <= r["p_was_model"] <= 1 for r in rows)
+        assert all(0 <= r["ended_share"] <= 1 and r["mean_length"] > 0 for r in rows)
         assert round(result["corpus"]["p_was"], 6) == round(rows[0]["p_was_data"], 6)
+        assert result["corpus"]["there_val"] == rows[0]["there_val"] > 0
         assert set(result["samples"]) == {"1", "2"}
+        assert result["vocabulary"]["size"] == cfg.train.vocab_size < 50257
     with pytest.raises(ValueError, match="paradigm must be one of"):
         StoriesConfig.from_profile("quick", paradigm="keep-everything")
     with pytest.raises(ValueError, match="k must be a real number > 0"):

@@ -120,3 +120,36 @@ def fig5_plot(data: Fig5Data) -> Figure:
                    title=f"{labels[s]}: training curves")
             ax.legend(loc="upper right", fontsize=7, ncol=2)
     return fig
+
+
+def fig5_scale_table(results_dir: str | Path = RESULTS) -> str:
+    """Markdown: the committed Fully Synthetic run, the ``paper`` profile, and Table 1."""
+    from collapse.figures.lm_scale import describe_run, scale_table
+    from collapse.gpt.model import GPT
+    from collapse.gpt.recursive import RecursiveConfig
+    from collapse.gpt.train import TrainConfig
+
+    result = json.loads((Path(results_dir) / "fully" / "results.json").read_text())
+    cfg = result["config"]
+
+    def column(config: dict[str, Any], generations: str, device: str) -> dict[str, str]:
+        train = config["train"]
+        params = GPT(TrainConfig(**train).model_config()).num_parameters()
+        return describe_run(
+            train, params, vocabulary=f"{train['vocab_size']} characters",
+            data=(f"n = {config['n']:,} sequences of {train['block_size'] + 1} characters "
+                  f"(Partially: + N = {config['N']:,} real)"),
+            generations=generations,
+            extra={"dropout": f"{train['dropout']:g}", "device": device})
+
+    paper_profile = RecursiveConfig.from_profile("paper").to_dict()
+    table1 = column({"train": TrainConfig().to_dict(), "n": 0, "N": 0}, "not stated",
+                    "GPU")
+    table1["data per generation"] = "not stated"
+    table1["training"] += " (Table 1)"
+    return scale_table([
+        ("this page (`cpu` profile)",
+         column(cfg, str(len(result["rows"]) - 1), result["provenance"]["device"])),
+        ("`paper` profile", column(paper_profile, str(paper_profile["generations"]),
+                                   "GPU (not run)")),
+        ("Seddik et al.", table1)])

@@ -24,8 +24,10 @@ RUNS = (("1m", "replace"), ("1m", "accumulate"), ("33m", "replace"), ("33m", "ac
 class WangLMData(_Arrays):
     """Every available run (``labels``): per generation perplexity and the there-statistics.
 
-    Arrays are (runs, G) padded with NaN; ``corpus_p_was``/``corpus_p_were`` are the values
-    counted on the real training stories used.
+    Arrays are (runs, G) padded with NaN. ``corpus_p_was``/``corpus_p_were``: the share of the
+    "there" occurrences of the validation stories followed by " was"/" were", the very
+    occurrences at which the models' probabilities are averaged (the same statistic);
+    ``train_p_was``: the value on the real training stories of generation 1.
     """
 
     labels: NDArray[np.str_]
@@ -35,8 +37,14 @@ class WangLMData(_Arrays):
     p_were_model: NDArray[np.float64]
     p_was_data: NDArray[np.float64]
     p_were_data: NDArray[np.float64]
+    ended_share: NDArray[np.float64]  # share of sampled stories that ended by themselves
+    mean_length: NDArray[np.float64]  # mean length (GPT-2 tokens) of the sampled stories
     corpus_p_was: float
     corpus_p_were: float
+    there_val: int
+    train_p_was: float
+    train_p_were: float
+    real_mean_length: float
     description: NDArray[np.str_]
 
     def summary(self) -> dict[str, float | int | str]:
@@ -45,8 +53,15 @@ class WangLMData(_Arrays):
         return {
             "runs": int(self.labels.size),
             "generations": int(np.isfinite(self.perplexity).sum(axis=1).max()),
+            "generations_min": int(np.isfinite(self.perplexity).sum(axis=1).min()),
             "corpus_p_was": self.corpus_p_was,
             "corpus_p_were": self.corpus_p_were,
+            "there_val": self.there_val,
+            "train_p_was": self.train_p_was,
+            "real_mean_length": self.real_mean_length,
+            "first_ended_share": float(self.ended_share[0, 0]),
+            "first_mean_length": float(self.mean_length[0, 0]),
+            "first_p_were": float(self.p_were_model[0, 0]),
             "replace_first_ppl": float(first[0]),
             "replace_last_ppl": float(last[0]),
             "replace_first_p_was": float(self.p_was_model[0, 0]),
@@ -59,11 +74,12 @@ class WangLMData(_Arrays):
 
 def _describe(label: str, result: dict[str, Any]) -> str:
     cfg, prov, t = result["config"], result["provenance"], result["config"]["train"]
-    return (f"{label}: {result['parameters'] / 1e6:.1f}M parameters ({t['n_layer']} layers x "
-            f"{t['n_embd']}, context {t['block_size']}), {t['max_iters']} iterations of batch "
-            f"{t['batch_size']}, N = {cfg['N']} stories per generation, up to "
-            f"{cfg['max_new_tokens']} new tokens per story; device {prov['device']}; git "
-            f"{prov['git_sha'][:12]}; {prov['created']}")
+    return (f"{label}: {result['parameters'] / 1e6:.2f}M parameters ({t['n_layer']} layers × "
+            f"{t['n_embd']}, context {t['block_size']}, {cfg['vocabulary']} vocabulary), "
+            f"{t['max_iters']} iterations of batch {t['batch_size']}, N = {cfg['N']} stories "
+            f"per generation, up to {cfg['max_new_tokens']} new tokens per story; "
+            f"{len(result['rows'])} generations; device {prov['device']}; git "
+            f"{prov['git_sha'][:12]}; {prov['created'][:10]}")
 
 
 def wang_lm_data(results_dir: str | Path = RESULTS) -> WangLMData:
@@ -89,10 +105,50 @@ def wang_lm_data(results_dir: str | Path = RESULTS) -> WangLMData:
         labels=np.array([label for label, _ in found]), generations=np.arange(1, g + 1),
         perplexity=column("perplexity"), p_was_model=column("p_was_model"),
         p_were_model=column("p_were_model"), p_was_data=column("p_was_data"),
-        p_were_data=column("p_were_data"), corpus_p_was=float(corpus["p_was"]),
-        corpus_p_were=float(corpus["p_were"]),
+        p_were_data=column("p_were_data"), ended_share=column("ended_share"),
+        mean_length=column("mean_length"), corpus_p_was=float(corpus["p_was_val"]),
+        corpus_p_were=float(corpus["p_were_val"]), there_val=int(corpus["there_val"]),
+        train_p_was=float(corpus["p_was"]), train_p_were=float(corpus["p_were"]),
+        real_mean_length=float(corpus["mean_length"]),
         description=np.array([_describe(label, r) for label, r in found]),
     )
+
+
+def wang_scale_table(results_dir: str | Path = RESULTS) -> str:
+    """Markdown: the committed 1M Replace run, the ``paper`` profile, and Wang et al."""
+    from collapse.figures.lm_scale import describe_run, scale_table
+    from collapse.gpt.model import GPT
+    from collapse.gpt.wang_experiment import StoriesConfig
+
+    result = json.loads((Path(results_dir) / "1m_replace" / "results.json").read_text())
+    cfg = result["config"]
+    voc = result["vocabulary"]
+    ours = describe_run(
+        cfg["train"], result["parameters"],
+        vocabulary=(f"{voc['size']:,} (compact: the GPT-2 ids of the training stories + one "
+                    f"for the {voc['unseen_gpt2_ids']:,} others)" if voc["kind"] == "compact"
+                    else f"{voc['size']:,} (GPT-2)"),
+        data=f"{cfg['N']:,} stories", generations=str(len(result["rows"])),
+        extra={"new tokens per sampled story": f"up to {cfg['max_new_tokens']}",
+               "device": result["provenance"]["device"]})
+    paper_cfg = StoriesConfig.from_profile("paper")
+    paper_profile = describe_run(
+        paper_cfg.train.to_dict(), GPT(paper_cfg.train.model_config()).num_parameters(),
+        vocabulary="50,257 (GPT-2)", data=f"{paper_cfg.N:,} stories (all of ours)",
+        generations=str(paper_cfg.generations),
+        extra={"new tokens per sampled story": f"up to {paper_cfg.max_new_tokens}",
+               "device": "GPU (not run)"})
+    authors = {
+        "model": "GPT-Neo 1M: 8 layers × 64, 16 heads; 33M: 4 layers × 768, 16 heads",
+        "parameters": "3.7M (1M-class) / 68M (33M-class), embeddings included",
+        "vocabulary": "50,257 (GPT-2)", "context (tokens)": "up to 2,048",
+        "training": "3 epochs, batch 320 stories, learning rate 5e-4 constant",
+        "tokens trained per generation": "≈ 600M (3 epochs of 1M stories)",
+        "data per generation": "1M stories (generation 1: all of TinyStories)",
+        "generations": "40", "new tokens per sampled story": "up to 600",
+        "device": "GPUs"}
+    return scale_table([("this page (`cpu` profile)", ours),
+                        ("`paper` profile", paper_profile), ("Wang et al.", authors)])
 
 
 def wang_samples(results_dir: str | Path = RESULTS, run: str = "1m_replace") -> dict[str, str]:
@@ -115,7 +171,7 @@ def wang_fig2_plot(data: WangLMData) -> Figure:
                 ax.plot(g, getattr(data, f"p_{key}_data")[i], "s--", color=color, ms=3,
                         alpha=0.6, label="its training data")
                 ax.axhline(getattr(data, f"corpus_p_{key}"), color=color, ls=":",
-                           label=f"TinyStories p({word}|there)")
+                           label=f"validation stories p({word}|there)")
             ax.set(xlabel="generation n", ylabel="probability", ylim=(-0.02, 1.0),
                    title=str(data.labels[i]))
             ax.set_xticks(g)

@@ -18,8 +18,50 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-KVCache = list[tuple[torch.Tensor, torch.Tensor]]
-"""One (keys, values) pair per layer, each (batch, heads, positions so far, head dim)."""
+
+class KVCache:
+    """Keys and values of every layer, preallocated for ``block_size`` positions.
+
+    Shape (layers, batch, heads, block_size, head dim) each; ``length`` positions are filled.
+    Writing in place (instead of concatenating a growing tensor at every step) keeps one
+    sampling step O(T) in memory traffic; at batch 512 and context 512 the concatenations cost
+    more than the model itself. :meth:`keep` drops finished rows so they stop costing compute.
+    """
+
+    def __init__(self, config: GPTConfig, batch: int, device: torch.device | str,
+                 dtype: torch.dtype = torch.float32) -> None:
+        shape = (config.n_layer, batch, config.n_head, config.block_size,
+                 config.n_embd // config.n_head)
+        self.keys = torch.empty(shape, device=device, dtype=dtype)
+        self.values = torch.empty(shape, device=device, dtype=dtype)
+        self.length = 0
+
+    @property
+    def batch(self) -> int:
+        return self.keys.shape[1]
+
+    def append(self, layer: int, k: torch.Tensor, v: torch.Tensor
+               ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Store ``k, v`` (batch, heads, t, head dim) after the filled positions of ``layer``;
+        return every key and value of that layer so far (views, no copy)."""
+        end = self.length + k.shape[2]
+        self.keys[layer, :, :, self.length:end] = k
+        self.values[layer, :, :, self.length:end] = v
+        return self.keys[layer, :, :, :end], self.values[layer, :, :, :end]
+
+    def keep(self, rows: torch.Tensor) -> None:
+        """Keep only ``rows`` (indices or a boolean mask over the batch)."""
+        self.keys = _take_rows(self.keys, rows, self.length)
+        self.values = _take_rows(self.values, rows, self.length)
+
+
+def _take_rows(cache: torch.Tensor, rows: torch.Tensor, length: int) -> torch.Tensor:
+    """A new preallocated tensor holding the first ``length`` positions of ``rows``."""
+    if rows.dtype == torch.bool:
+        rows = rows.nonzero()[:, 0]
+    out = cache.new_empty((cache.shape[0], len(rows), *cache.shape[2:]))
+    out[:, :, :, :length] = cache[:, rows, :, :length]  # only the filled positions are copied
+    return out
 
 
 @dataclass(frozen=True)
@@ -64,23 +106,23 @@ class CausalSelfAttention(nn.Module):
     def _mask(self, q_len: int, k_len: int, device: torch.device) -> torch.Tensor | None:
         """Boolean (q_len, k_len) mask, True = may attend; None when no mask is needed
         (a full causal pass, or one new query that may see every cached key)."""
-        if not self.window and (q_len == k_len or q_len == 1):
+        local = self.window and self.window < k_len  # a window as long as the context is global
+        if not local and (q_len == k_len or q_len == 1):
             return None
         q_pos = torch.arange(k_len - q_len, k_len, device=device)[:, None]
         k_pos = torch.arange(k_len, device=device)[None, :]
         allowed = k_pos <= q_pos
-        if self.window:
+        if local:
             allowed &= k_pos > q_pos - self.window
         return allowed
 
-    def forward(self, x: torch.Tensor, cache: tuple[torch.Tensor, torch.Tensor] | None = None
-                ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+    def forward(self, x: torch.Tensor, cache: KVCache | None = None, layer: int = 0
+                ) -> torch.Tensor:
         b, t, c = x.shape
         q, k, v = self.qkv(x).split(c, dim=2)
         q, k, v = (z.view(b, t, self.n_head, c // self.n_head).transpose(1, 2) for z in (q, k, v))
         if cache is not None:
-            k = torch.cat([cache[0], k], dim=2)
-            v = torch.cat([cache[1], v], dim=2)
+            k, v = cache.append(layer, k, v)
         mask = self._mask(t, k.shape[2], x.device)
         p_drop = self.dropout if self.training else 0.0
         if self.reference:
@@ -96,7 +138,7 @@ class CausalSelfAttention(nn.Module):
         else:
             y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p_drop)
         y = y.transpose(1, 2).contiguous().view(b, t, c)
-        return self.resid_dropout(self.proj(y)), (k, v)
+        return self.resid_dropout(self.proj(y))
 
 
 class Block(nn.Module):
@@ -114,11 +156,10 @@ class Block(nn.Module):
             nn.Dropout(config.dropout),
         )
 
-    def forward(self, x: torch.Tensor, cache: tuple[torch.Tensor, torch.Tensor] | None = None
-                ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
-        a, new_cache = self.attn(self.ln_1(x), cache)
-        x = x + a
-        return x + self.mlp(self.ln_2(x)), new_cache
+    def forward(self, x: torch.Tensor, cache: KVCache | None = None, layer: int = 0
+                ) -> torch.Tensor:
+        x = x + self.attn(self.ln_1(x), cache, layer)
+        return x + self.mlp(self.ln_2(x))
 
 
 class GPT(nn.Module):
@@ -150,25 +191,32 @@ class GPT(nn.Module):
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())
 
-    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None,
-                cache: KVCache | None = None) -> tuple[torch.Tensor, torch.Tensor | None, KVCache]:
-        """Logits (B, T, vocab), the mean cross-entropy if ``targets`` is given, the new cache.
+    def new_cache(self, batch: int) -> KVCache:
+        """An empty key/value cache for ``batch`` sequences (see :meth:`forward`)."""
+        param = next(self.parameters())
+        return KVCache(self.config, batch, param.device, param.dtype)
 
-        With ``cache`` (from the previous call) ``idx`` holds only the new positions.
+    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None,
+                cache: KVCache | None = None
+                ) -> tuple[torch.Tensor, torch.Tensor | None, KVCache | None]:
+        """Logits (B, T, vocab), the mean cross-entropy if ``targets`` is given, and ``cache``.
+
+        With a ``cache`` (from :meth:`new_cache`, filled by earlier calls) ``idx`` holds only the
+        new positions; their keys and values are added to the cache in place.
         """
         t = idx.shape[1]
-        start = 0 if cache is None else cache[0][0].shape[2]
+        start = 0 if cache is None else cache.length
         if start + t > self.config.block_size:
             raise ValueError(f"sequence of {start + t} positions exceeds block_size "
                              f"{self.config.block_size}")
         pos = torch.arange(start, start + t, device=idx.device)
         x = self.drop(self.wte(idx) + self.wpe(pos))
-        new_cache: KVCache = []
         for i, block in enumerate(self.blocks):
-            x, layer_cache = block(x, None if cache is None else cache[i])
-            new_cache.append(layer_cache)
+            x = block(x, cache, i)
+        if cache is not None:
+            cache.length += t
         logits = self.lm_head(self.ln_f(x))
         loss = None
         if targets is not None:
             loss = F.cross_entropy(logits.float().view(-1, logits.size(-1)), targets.reshape(-1))
-        return logits, loss, new_cache
+        return logits, loss, cache

@@ -17,35 +17,24 @@ Layout of the output directory (every file written atomically)::
     gen_00m/partial.pt         mid-training checkpoint (deleted when the generation is done)
     gen_00m/metrics.json       marks generation m as complete
     results.csv, results.json  one row per completed generation, with provenance
+
+The generation loop itself (checkpoints, resume, results) is :mod:`collapse.gpt.driver`'s.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
 from collapse.gpt.data import CharTokenizer, eval_windows, load_shakespeare, split_stream
+from collapse.gpt.driver import gen_dir, run_generations, split_profile
 from collapse.gpt.model import GPT
 from collapse.gpt.sample import sample_sequences
-from collapse.gpt.train import (
-    TrainConfig,
-    barrier,
-    evaluate_loss,
-    next_token_distributions,
-    pick_device,
-    rank_world,
-    train,
-)
-from collapse.provenance import stamp, write_json_atomic
+from collapse.gpt.train import TrainConfig, evaluate_loss, next_token_distributions
 from collapse.schemes import Scheme, make_scheme
 from collapse.validation import check_int
 
@@ -56,11 +45,14 @@ PROFILES: dict[str, dict[str, Any]] = {
     # Seddik et al. Table 1; data sizes are not given in the paper (our choice: 10,000
     # sequences of 129 characters, about the size of tiny Shakespeare). A GPU job.
     "paper": {"train": {}, "n": 10_000, "N": 10_000, "generations": 10},
-    # The largest setting that runs on 2 CPU cores in minutes per generation.
-    "cpu": {"train": {"block_size": 64, "n_layer": 3, "n_head": 4, "n_embd": 128,
-                      "batch_size": 32, "max_iters": 500, "warmup_iters": 50,
-                      "eval_interval": 50, "eval_windows": 128},
-            "n": 2000, "N": 2000, "generations": 6},
+    # 2 CPU cores, about 3 minutes a generation: nanoGPT's CPU recipe for tiny Shakespeare
+    # (4 layers × 128, context 64, batch 12, 2000 iterations, learning rate 1e-3 decayed to
+    # 1e-4, no dropout), whose ground truth reaches a validation loss near 1.88 nats.
+    "cpu": {"train": {"block_size": 64, "n_layer": 4, "n_head": 4, "n_embd": 128,
+                      "dropout": 0.0, "batch_size": 12, "max_iters": 2000,
+                      "warmup_iters": 100, "lr_decay": "cosine", "learning_rate": 1e-3,
+                      "min_lr": 1e-4, "eval_interval": 250, "eval_windows": 256},
+            "n": 5000, "N": 5000, "generations": 10},
     # Seconds: what the tests run.
     "quick": {"train": {"block_size": 16, "n_layer": 1, "n_head": 2, "n_embd": 32,
                         "batch_size": 16, "max_iters": 30, "warmup_iters": 5,
@@ -105,50 +97,9 @@ class RecursiveConfig:
     @classmethod
     def from_profile(cls, profile: str, **overrides: Any) -> RecursiveConfig:
         """A named profile (``paper``, ``cpu``, ``quick``) with field overrides."""
-        train, top = split_profile(PROFILES, profile, overrides, cls)
+        train, top = split_profile(PROFILES, profile, overrides,
+                                   {f.name for f in fields(cls)})
         return cls(train=TrainConfig(**train), **top)
-
-
-def split_profile(profiles: dict[str, dict[str, Any]], profile: str,
-                  overrides: dict[str, Any], config_class: type, *,
-                  train_base: dict[str, Any] | None = None
-                  ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Merge a named profile with overrides into (TrainConfig fields, experiment fields).
-
-    Overrides of training fields (``max_iters``, ``n_embd``, …) go to the TrainConfig; the rest
-    to the experiment's config class; an unknown name is an error listing the known ones.
-    """
-    if profile not in profiles:
-        raise ValueError(f"profile must be one of {{{', '.join(profiles)}}}, got {profile!r}")
-    base = profiles[profile]
-    train_fields = set(TrainConfig.__dataclass_fields__)
-    train = {**(train_base or {}), **base["train"],
-             **{k: v for k, v in overrides.items() if k in train_fields}}
-    top = {k: v for k, v in base.items() if k != "train"}
-    top.update({k: v for k, v in overrides.items() if k not in train_fields})
-    known = {f.name for f in fields(config_class)}
-    unknown = set(top) - known
-    if unknown:
-        raise ValueError(f"unknown setting(s) {sorted(unknown)}; known: "
-                         f"{sorted(known | train_fields)}")
-    return train, top
-
-
-def check_or_write_config(out: Path, config: dict[str, Any], device: str, *,
-                          write: bool = True) -> None:
-    """Refuse a run directory made with another configuration; else record this one."""
-    path = out / "config.json"
-    if path.exists():
-        previous = json.loads(path.read_text())["config"]
-        current = json.loads(json.dumps(config))
-        if previous != current:
-            diff = sorted(k for k in set(previous) | set(current)
-                          if previous.get(k) != current.get(k))
-            raise ValueError(f"{out} holds a run with a different configuration (differs in "
-                             f"{diff}); use another output directory")
-    elif write:
-        write_json_atomic(path, {"config": config,
-                                 "provenance": stamp(device=str(pick_device(device)))})
 
 
 def _needed_sizes(scheme: Scheme, generations: int) -> dict[int, int]:
@@ -167,6 +118,86 @@ def _save_npy(path: Path, array: np.ndarray) -> None:
     tmp.replace(path)
 
 
+COLUMNS = ("generation", "deviation_l1", "deviation_from_p0_l1", "val_loss_text", "val_loss_p0",
+           "train_loss", "train_sequences", "wall_seconds")
+
+
+class ShakespeareExperiment:
+    """Seddik et al. §4.1 as a :class:`collapse.gpt.driver.Experiment`."""
+
+    first_generation = 0
+    columns = COLUMNS
+
+    def __init__(self, config: RecursiveConfig) -> None:
+        self.config = config
+        self.scheme: Scheme = config.make_scheme()
+        self.label = self.scheme.label()
+        self.needed = _needed_sizes(self.scheme, config.generations)
+
+    def prepare(self, out: Path, device: torch.device) -> None:
+        cfg = self.config.train
+        self.out, self.device = out, device
+        text = load_shakespeare()
+        tokenizer = CharTokenizer.from_text(text)
+        if tokenizer.vocab_size != cfg.vocab_size:
+            raise ValueError(f"vocab_size {cfg.vocab_size} does not match the corpus "
+                             f"({tokenizer.vocab_size} characters)")
+        self.train_text, val_text = split_stream(tokenizer.encode(text))
+        if len(val_text) <= cfg.block_size:
+            raise ValueError("block_size is longer than the validation text")
+        self.text_val = eval_windows(val_text, cfg.block_size, cfg.eval_windows,
+                                     self.config.seed + 7)
+        self.newline = int(tokenizer.encode("\n")[0])
+
+    def validation(self, m: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Generation 0 on held-out Shakespeare; later ones on held-out samples of p^(0)."""
+        if m == 0:
+            return self.text_val
+        p0_val = torch.as_tensor(self._load(0, "p0_val.npy"))
+        return p0_val[:, :-1], p0_val[:, 1:]
+
+    def _load(self, m: int, name: str) -> np.ndarray:
+        return np.load(gen_dir(self.out, m) / name)
+
+    def training_data(self, m: int) -> tuple[np.ndarray, dict[str, Any]]:
+        if m == 0:
+            return self.train_text, {"train_sequences": 0}
+        parts = [self._load(t, "real.npy" if t == 0 else "corpus.npy")[:count]
+                 for t, count in enumerate(self.scheme.counts(m)) if count]
+        data = np.concatenate(parts)
+        return data, {"train_sequences": len(data)}
+
+    def _sample(self, model: GPT, count: int, seed: int) -> np.ndarray:
+        return sample_sequences(model, count, self.newline, seed=self.config.seed * 1000 + seed,
+                                device=self.device).numpy()
+
+    def after_training(self, m: int, model: GPT) -> dict[str, Any]:
+        d, cfg = gen_dir(self.out, m), self.config.train
+        if m == 0:  # real data, contexts and a held-out sample of p^(0)
+            _save_npy(d / "real.npy", self._sample(model, self.needed.get(0, self.config.N), 101))
+            _save_npy(d / "contexts.npy",
+                      self._sample(model, self.config.contexts, 102)[:, : cfg.block_size])
+            _save_npy(d / "p0_val.npy", self._sample(model, cfg.eval_windows, 103))
+        elif m in self.needed and m < self.config.generations:
+            _save_npy(d / "corpus.npy", self._sample(model, self.needed[m], 200 + m))
+        p0_val = torch.as_tensor(self._load(0, "p0_val.npy"))
+        contexts = torch.as_tensor(self._load(0, "contexts.npy"))
+        torch.save(next_token_distributions(model, contexts), d / "next_token.pt")
+        return {"val_loss_text": evaluate_loss(model, *self.text_val),
+                "val_loss_p0": evaluate_loss(model, p0_val[:, :-1], p0_val[:, 1:])}
+
+    def results(self, rows: list[dict[str, Any]]) -> dict[str, Any]:
+        """‖p^(m) − p^(1)‖₁ and ‖p^(m) − p^(0)‖₁, averaged over the contexts sampled from p^(0)."""
+        probs = {r["generation"]: torch.load(gen_dir(self.out, r["generation"]) / "next_token.pt",
+                                             weights_only=True) for r in rows}
+        for r in rows:
+            p = probs[r["generation"]]
+            r["deviation_l1"] = (float((p - probs[1]).abs().sum(dim=1).mean()) if 1 in probs
+                                 else float("nan"))
+            r["deviation_from_p0_l1"] = float((p - probs[0]).abs().sum(dim=1).mean())
+        return {}
+
+
 def run_recursive(config: RecursiveConfig, out_dir: str | Path, *, device: str = "auto",
                   checkpoint_every: int = 50, progress: bool | None = None) -> dict[str, Any]:
     """Run (or resume) the experiment in ``out_dir``; returns the results dictionary.
@@ -175,134 +206,5 @@ def run_recursive(config: RecursiveConfig, out_dir: str | Path, *, device: str =
     overwritten). Killing the process at any point loses at most ``checkpoint_every``
     iterations; running the same call again continues and, on CPU, ends with the same numbers.
     """
-    out = Path(out_dir)
-    cfg = config.train
-    scheme = config.make_scheme()
-    rank, _ = rank_world()  # under torchrun: every rank trains, rank 0 alone writes files
-    check_or_write_config(out, config.to_dict(), device, write=rank == 0)
-    barrier()
-
-    dev = pick_device(device)
-    text = load_shakespeare()
-    tokenizer = CharTokenizer.from_text(text)
-    if tokenizer.vocab_size != cfg.vocab_size:
-        raise ValueError(f"vocab_size {cfg.vocab_size} does not match the corpus "
-                         f"({tokenizer.vocab_size} characters)")
-    train_text, val_text = split_stream(tokenizer.encode(text))
-    if len(val_text) <= cfg.block_size:
-        raise ValueError("block_size is longer than the validation text")
-    text_val = eval_windows(val_text, cfg.block_size, cfg.eval_windows, config.seed + 7)
-    newline = int(tokenizer.encode("\n")[0])
-    needed = _needed_sizes(scheme, config.generations)
-
-    def gen_dir(m: int) -> Path:
-        return out / f"gen_{m:03d}"
-
-    def load_model(m: int) -> GPT:
-        model = GPT(cfg.model_config()).to(dev)
-        model.load_state_dict(torch.load(gen_dir(m) / "model.pt", map_location=dev,
-                                         weights_only=True))
-        return model
-
-    rows: list[dict[str, Any]] = []
-    curves: dict[str, dict[str, list[float]]] = {}
-    p1: torch.Tensor | None = None
-    start_time = time.perf_counter()
-    bar = tqdm(range(config.generations + 1), desc=f"{scheme.label()} generations",
-               unit="gen", disable=(None if progress is None else not progress))
-    for m in bar:
-        d = gen_dir(m)
-        d.mkdir(parents=True, exist_ok=True)
-        metrics_path = d / "metrics.json"
-        barrier()
-        if not metrics_path.exists():
-            t0 = time.perf_counter()
-            if m == 0:
-                data: np.ndarray = train_text
-                val_x, val_y = text_val
-            else:
-                parts = []
-                for t, count in enumerate(scheme.counts(m)):
-                    if count:
-                        source = (np.load(gen_dir(0) / "real.npy") if t == 0
-                                  else np.load(gen_dir(t) / "corpus.npy"))
-                        parts.append(source[:count])
-                data = np.concatenate(parts)
-                p0_val = torch.as_tensor(np.load(gen_dir(0) / "p0_val.npy"))
-                val_x, val_y = p0_val[:, :-1], p0_val[:, 1:]
-            model, history = train(cfg, data, val_x, val_y, seed=config.seed * 1000 + m,
-                                   device=dev, checkpoint=d / "partial.pt",
-                                   checkpoint_every=checkpoint_every, progress=progress,
-                                   desc=f"generation {m}")
-            if rank != 0:
-                continue  # the other ranks only help training; rank 0 samples and records
-            torch.save(model.state_dict(), d / "model.tmp.pt")
-            (d / "model.tmp.pt").replace(d / "model.pt")
-            if m == 0:  # real data, contexts and a held-out sample of p^(0)
-                real = sample_sequences(model, needed.get(0, config.N), newline,
-                                        seed=config.seed * 1000 + 101, device=dev).numpy()
-                _save_npy(d / "real.npy", real)
-                ctx = sample_sequences(model, config.contexts, newline,
-                                       seed=config.seed * 1000 + 102, device=dev).numpy()
-                _save_npy(d / "contexts.npy", ctx[:, : cfg.block_size])
-                val = sample_sequences(model, cfg.eval_windows, newline,
-                                       seed=config.seed * 1000 + 103, device=dev).numpy()
-                _save_npy(d / "p0_val.npy", val)
-            elif m in needed and m < config.generations:
-                corpus = sample_sequences(model, needed[m], newline,
-                                          seed=config.seed * 1000 + 200 + m, device=dev).numpy()
-                _save_npy(d / "corpus.npy", corpus)
-            p0_val = torch.as_tensor(np.load(gen_dir(0) / "p0_val.npy"))
-            record = {
-                "generation": m,
-                "val_loss_text": evaluate_loss(model, *text_val),
-                "val_loss_p0": evaluate_loss(model, p0_val[:, :-1], p0_val[:, 1:]),
-                "train_loss": history["train_loss"][-1],
-                "train_sequences": len(data) if m else 0,
-                "wall_seconds": round(time.perf_counter() - t0, 3),
-                "curve_iter": history["iter"], "curve_val_loss": history["val_loss"],
-            }
-            contexts = torch.as_tensor(np.load(gen_dir(0) / "contexts.npy"))
-            probs = next_token_distributions(model, contexts)
-            torch.save(probs, d / "next_token.pt")
-            write_json_atomic(metrics_path, record)
-            (d / "partial.pt").unlink(missing_ok=True)
-        if rank != 0:
-            continue
-        record = json.loads(metrics_path.read_text())
-        probs = torch.load(d / "next_token.pt", weights_only=True)
-        if m == 0:
-            p0 = probs
-        if m == 1:
-            p1 = probs
-        record["deviation_l1"] = (float((probs - p1).abs().sum(dim=1).mean())
-                                  if p1 is not None else float("nan"))
-        record["deviation_from_p0_l1"] = float((probs - p0).abs().sum(dim=1).mean())
-        curves[str(m)] = {"iter": record.pop("curve_iter"),
-                          "val_loss": record.pop("curve_val_loss")}
-        rows.append(record)
-        _write_results(out, config, scheme, rows, curves, dev, time.perf_counter() - start_time)
-    barrier()
-    return json.loads((out / "results.json").read_text()) if rank == 0 else {}
-
-
-COLUMNS = ("generation", "deviation_l1", "deviation_from_p0_l1", "val_loss_text", "val_loss_p0",
-           "train_loss", "train_sequences", "wall_seconds")
-
-
-def _write_results(out: Path, config: RecursiveConfig, scheme: Scheme,
-                   rows: list[dict[str, Any]], curves: dict[str, dict[str, list[float]]],
-                   device: torch.device, wall: float) -> None:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
-    tmp = out / "results.csv.tmp"
-    tmp.write_text(buffer.getvalue())
-    tmp.replace(out / "results.csv")
-    device_name = (torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu")
-    write_json_atomic(out / "results.json", {
-        "scheme": scheme.label(), "config": config.to_dict(), "rows": rows, "curves": curves,
-        "provenance": stamp(device=device_name, torch_threads=torch.get_num_threads(),
-                            wall_seconds_this_call=round(wall, 3)),
-    })
+    return run_generations(ShakespeareExperiment(config), out_dir, device=device,
+                           checkpoint_every=checkpoint_every, progress=progress)

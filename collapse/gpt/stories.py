@@ -20,11 +20,13 @@ from typing import Any
 
 import numpy as np
 import torch
+from numpy.typing import NDArray
 
 from collapse.gpt.data import DATA_DIR
 from collapse.gpt.model import GPT
 from collapse.gpt.sample import generate
 from collapse.gpt.train import TrainConfig
+from collapse.gpt.vocabulary import Vocabulary
 
 STORIES_DIR = DATA_DIR / "tinystories"
 END_OF_TEXT = "<|endoftext|>"
@@ -118,60 +120,133 @@ def there_statistic(token_lists: Sequence[Sequence[int]]) -> ThereStatistic:
     return ThereStatistic(there=there, was=was, were=were)
 
 
+@dataclass(frozen=True)
+class StoryEvaluation:
+    """A model scored on real stories (see :func:`evaluate_stories`)."""
+
+    perplexity: float
+    scored_tokens: int
+    p_was: float  # the model's mean probability of " was" after every counted "there"
+    p_were: float
+    there: int  # "there" occurrences counted (on both sides)
+    corpus_p_was: float  # share of those occurrences followed by " was" in the stories
+    corpus_p_were: float
+
+
+def _there_ids() -> tuple[NDArray[np.int64], int, int]:
+    tok = bpe()
+    there = np.array([tok.token_to_id(t.replace(" ", "Ġ")) for t in THERE_TOKENS])
+    return there, tok.token_to_id("Ġwas"), tok.token_to_id("Ġwere")
+
+
 @torch.no_grad()
-def story_perplexity(model: GPT, token_lists: Sequence[Sequence[int]], *,
-                     batch_size: int = 16) -> float:
-    """PPL = exp(Σ NLL / Σ scored tokens), each story scored on its own, as in the authors'
-    ``evaluate_ppl.py``: the first token of a story is not scored; a story longer than the
-    context is cut to ``block_size`` tokens."""
+def evaluate_stories(model: GPT, vocab: Vocabulary, token_lists: Sequence[Sequence[int]], *,
+                     batch_size: int = 8) -> StoryEvaluation:
+    """Perplexity and p(was | there), p(were | there) on real stories (GPT-2 ids), one pass.
+
+    Each story is fed as in training, after an ``<|endoftext|>``, cut to ``block_size``
+    positions. **Perplexity** = exp(Σ NLL / Σ scored tokens) over every story token but the first
+    (as the authors' ``evaluate_ppl.py``); with a compact vocabulary an unseen GPT-2 id gets
+    p(unseen) / (number of unseen ids). **p(was | there)**: at every "there" token (``there``,
+    `` there``, ``There``, `` There``) inside the context, with the whole story before it, the
+    model's probability of `` was`` next, averaged; the corpus value is the share of the *same*
+    occurrences followed by `` was``, so both sides are one statistic.
+    """
     device = next(model.parameters()).device
     was_training = model.training
     model.eval()
     block = model.config.block_size
-    stories = [list(s)[:block] for s in token_lists if len(s) >= 2]
-    total_nll, total_tokens = 0.0, 0
+    there_ids, was_id, were_id = _there_ids()
+    was_m, were_m = (int(i) for i in vocab.to_model([was_id, were_id]))
+    stories = [np.asarray(s[: block - 1], dtype=np.int64) for s in token_lists if len(s) >= 1]
+    full = [np.asarray(s, dtype=np.int64) for s in token_lists if len(s) >= 1]
+    nll_sum, scored, p_was, p_were, next_was, next_were = 0.0, 0, [], [], 0, 0
     for i in range(0, len(stories), batch_size):
         chunk = stories[i: i + batch_size]
-        width = max(len(s) for s in chunk)
-        ids = torch.full((len(chunk), width), END_OF_TEXT_ID, dtype=torch.long)
-        mask = torch.zeros((len(chunk), width), dtype=torch.bool)
+        width = max(len(s) for s in chunk) + 1
+        ids = np.full((len(chunk), width), END_OF_TEXT_ID, dtype=np.int64)
         for r, s in enumerate(chunk):
-            ids[r, : len(s)] = torch.tensor(s)
-            mask[r, : len(s)] = True
-        logits, _, _ = model(ids.to(device))
-        logp = torch.log_softmax(logits[:, :-1].double(), dim=-1)
-        target = ids[:, 1:].to(device)
-        nll = -logp.gather(-1, target[..., None])[..., 0]
-        scored = mask[:, 1:].to(device)
-        total_nll += float(nll[scored].sum())
-        total_tokens += int(scored.sum())
+            ids[r, 1: len(s) + 1] = s
+        x = torch.as_tensor(vocab.to_model(ids), device=device)
+        logits, _, _ = model(x)
+        logits = logits.float()
+        lse = torch.logsumexp(logits, dim=-1)  # (B, T)
+        for r, s in enumerate(chunk):
+            n = len(s)
+            # position j of the input predicts input j + 1 = story token j; score tokens 1..n−1
+            target = x[r, 2: n + 1]
+            logp = logits[r, 1:n].gather(-1, target[:, None])[:, 0] - lse[r, 1:n]
+            if vocab.unseen is not None:
+                logp = logp - (target == vocab.unseen).float() * vocab.log_unseen_share()
+            nll_sum -= float(logp.double().sum())
+            scored += n - 1
+            at = np.flatnonzero(np.isin(s, there_ids))  # story positions of "there"
+            if len(at):
+                rows = logits[r, at + 1]  # input position j + 1 holds story token j
+                probs = torch.exp(rows[:, [was_m, were_m]] - lse[r, at + 1][:, None]).double()
+                p_was += probs[:, 0].tolist()
+                p_were += probs[:, 1].tolist()
+                after = np.append(full[i + r], END_OF_TEXT_ID)[at + 1]  # the next token
+                next_was += int((after == was_id).sum())
+                next_were += int((after == were_id).sum())
     model.train(was_training)
-    return float(np.exp(total_nll / total_tokens))
+    there = len(p_was)
+    nan = float("nan")
+    return StoryEvaluation(
+        perplexity=float(np.exp(nll_sum / scored)) if scored else nan, scored_tokens=scored,
+        p_was=float(np.mean(p_was)) if there else nan,
+        p_were=float(np.mean(p_were)) if there else nan, there=there,
+        corpus_p_was=next_was / there if there else nan,
+        corpus_p_were=next_were / there if there else nan)
+
+
+@dataclass(frozen=True)
+class SampledStories:
+    """Stories sampled from a model, in GPT-2 ids, and whether each ended by itself."""
+
+    stories: list[list[int]]
+    ended: list[bool]
+
+    @property
+    def ended_share(self) -> float:
+        return float(np.mean(self.ended)) if self.ended else float("nan")
+
+    @property
+    def mean_length(self) -> float:
+        return float(np.mean([len(s) for s in self.stories])) if self.stories else float("nan")
 
 
 @torch.no_grad()
-def sample_stories(model: GPT, count: int, *, max_new_tokens: int, seed: int,
-                   batch_size: int = 128, use_cache: bool = True) -> list[list[int]]:
-    """``count`` stories sampled from ``<|endoftext|>`` (temperature 1, no top-k), each cut at
-    its first ``<|endoftext|>`` or after ``max_new_tokens`` tokens (as the authors' generation).
+def sample_stories(model: GPT, vocab: Vocabulary, count: int, *, max_new_tokens: int,
+                   seed: int, batch_size: int = 256, use_cache: bool = True) -> SampledStories:
+    """``count`` stories sampled after ``<|endoftext|>`` (temperature 1, no top-k), each ending
+    at its first ``<|endoftext|>`` or cut after ``max_new_tokens`` tokens (as the authors'
+    generation). A story that ended by itself is recorded as such.
 
     Uses the KV cache (``use_cache=False`` recomputes the whole prefix at every step: the
-    benchmark's reference); a batch stops early once every story in it has ended.
+    benchmark's reference); finished stories leave the batch. The unseen id of a compact
+    vocabulary is never sampled.
     """
     if max_new_tokens < 1 or max_new_tokens > model.config.block_size - 1:
         raise ValueError(f"max_new_tokens must be in [1, block_size - 1 = "
                          f"{model.config.block_size - 1}], got {max_new_tokens}")
     device = next(model.parameters()).device
     generator = torch.Generator(device=device).manual_seed(seed)
+    end = int(vocab.to_model([END_OF_TEXT_ID])[0])
+    suppress = [] if vocab.unseen is None else [vocab.unseen]
     stories: list[list[int]] = []
+    ended: list[bool] = []
     for first in range(0, count, batch_size):
         b = min(batch_size, count - first)
-        prompt = torch.full((b, 1), END_OF_TEXT_ID, dtype=torch.long, device=device)
-        rows = generate(model, prompt, max_new_tokens, generator=generator,
-                        use_cache=use_cache, stop_token=END_OF_TEXT_ID)[:, 1:].cpu().tolist()
+        prompt = torch.full((b, 1), end, dtype=torch.long, device=device)
+        rows = generate(model, prompt, max_new_tokens, generator=generator, use_cache=use_cache,
+                        stop_token=end, suppress=suppress)[:, 1:].cpu().numpy()
         for row in rows:
-            stories.append(row[: row.index(END_OF_TEXT_ID)] if END_OF_TEXT_ID in row else row)
-    return stories
+            stop = np.flatnonzero(row == end)
+            ended.append(bool(len(stop)))
+            story = row[: stop[0]] if len(stop) else row
+            stories.append(vocab.to_gpt2(story).tolist())
+    return SampledStories(stories, ended)
 
 
 def stream(stories: Sequence[Sequence[int]]) -> np.ndarray:
@@ -183,45 +258,4 @@ def stream(stories: Sequence[Sequence[int]]) -> np.ndarray:
         out[i: i + len(s)] = s
         out[i + len(s)] = END_OF_TEXT_ID
         i += len(s) + 1
-    return out
-
-
-@torch.no_grad()
-def predicted_there(model: GPT, contexts: Sequence[Sequence[int]], *, batch_size: int = 64
-                    ) -> tuple[float, float]:
-    """Mean next-token probability of `` was`` and `` were`` over ``contexts`` (real prefixes
-    that end in a "there" token): the model's p(was | there) and p(were | there)."""
-    tok = bpe()
-    was_id, were_id = tok.token_to_id("Ġwas"), tok.token_to_id("Ġwere")
-    device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
-    p_was, p_were = [], []
-    by_length: dict[int, list[Sequence[int]]] = {}
-    for c in contexts:
-        by_length.setdefault(len(c), []).append(c)
-    for group in by_length.values():
-        for i in range(0, len(group), batch_size):
-            ids = torch.tensor(group[i: i + batch_size], dtype=torch.long, device=device)
-            logits, _, _ = model(ids)
-            probs = torch.softmax(logits[:, -1].double(), dim=-1)
-            p_was += probs[:, was_id].tolist()
-            p_were += probs[:, were_id].tolist()
-    model.train(was_training)
-    return float(np.mean(p_was)), float(np.mean(p_were))
-
-
-def there_contexts(token_lists: Sequence[Sequence[int]], *, length: int, limit: int
-                   ) -> list[list[int]]:
-    """Up to ``limit`` real contexts: the ``length`` tokens ending at a "there" token (shorter
-    prefixes are skipped so every context has the same length)."""
-    tok = bpe()
-    there_ids = {tok.token_to_id(t.replace(" ", "Ġ")) for t in THERE_TOKENS}
-    out: list[list[int]] = []
-    for ids in token_lists:
-        for j, t in enumerate(ids):
-            if t in there_ids and j + 1 >= length:
-                out.append(list(ids[j + 1 - length: j + 1]))
-                if len(out) == limit:
-                    return out
     return out

@@ -13,6 +13,7 @@ continues exactly where it stopped.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -42,7 +43,9 @@ class TrainConfig:
     batch_size: int = 256  # global batch, split across DDP ranks
     max_iters: int = 2000
     # Not in Table 1; nanoGPT's shakespeare-char values.
-    warmup_iters: int = 100  # linear warm-up, then constant learning rate
+    warmup_iters: int = 100  # linear warm-up, then constant or cosine-decayed learning rate
+    lr_decay: str = "none"  # "cosine": from learning_rate after warm-up to min_lr at max_iters
+    min_lr: float = 0.0  # end of the cosine decay (nanoGPT: learning_rate / 10)
     weight_decay: float = 0.1
     beta2: float = 0.99
     grad_clip: float = 1.0
@@ -60,6 +63,11 @@ class TrainConfig:
             raise ValueError(f"learning_rate must be > 0, got {self.learning_rate}")
         if self.warmup_iters < 0:
             raise ValueError(f"warmup_iters must be >= 0, got {self.warmup_iters}")
+        if self.lr_decay not in ("none", "cosine"):
+            raise ValueError(f"lr_decay must be 'none' or 'cosine', got {self.lr_decay!r}")
+        if not 0.0 <= self.min_lr <= self.learning_rate:
+            raise ValueError(f"min_lr must be in [0, learning_rate = {self.learning_rate}], "
+                             f"got {self.min_lr}")
         self.model_config()  # validates the architecture fields
 
     def model_config(self) -> GPTConfig:
@@ -69,6 +77,18 @@ class TrainConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def lr_at(self, it: int) -> float:
+        """Learning rate of iteration ``it`` (0-based): linear warm-up over ``warmup_iters``,
+        then constant or a cosine decay reaching ``min_lr`` at the last iteration."""
+        if it < self.warmup_iters:
+            return self.learning_rate * (it + 1) / self.warmup_iters
+        if self.lr_decay == "none":
+            return self.learning_rate
+        span = max(self.max_iters - 1 - self.warmup_iters, 1)
+        progress = min((it - self.warmup_iters) / span, 1.0)
+        cosine = 0.5 * (1.0 + math.cos(math.pi * progress))
+        return self.min_lr + (self.learning_rate - self.min_lr) * cosine
 
 
 def pick_device(preference: str = "auto") -> torch.device:
@@ -210,7 +230,7 @@ def train(
     model.train()
     last_train = float("nan")
     for it in bar:
-        lr = config.learning_rate * min(1.0, (it + 1) / max(config.warmup_iters, 1))
+        lr = config.lr_at(it)
         for group in optimizer.param_groups:
             group["lr"] = lr
         x, y = batcher.batch(config.batch_size)  # the same global batch on every rank

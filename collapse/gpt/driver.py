@@ -1,0 +1,195 @@
+"""One loop for every recursive language-model experiment: generation after generation.
+
+An experiment says what its corpus is, how a model is sampled and what is measured; the loop
+does the rest, identically for Seddik et al.'s tiny-Shakespeare experiment
+(:mod:`collapse.gpt.recursive`) and Wang et al.'s TinyStories one
+(:mod:`collapse.gpt.wang_experiment`):
+
+1. assemble generation m's training data from the scheme (``experiment.training_data``),
+2. train a fresh model on it with mid-training checkpoints (``gen_00m/partial.pt``),
+3. let the experiment sample what later generations need and measure the model
+   (``experiment.after_training``), then mark the generation complete (``gen_00m/metrics.json``),
+4. rewrite ``results.csv`` and ``results.json`` with every completed generation and provenance.
+
+A run directory remembers its configuration (``config.json``); a different one is refused.
+Running the same command again skips completed generations and resumes the one in progress
+from its last checkpoint: a run killed at any point loses at most ``checkpoint_every``
+iterations. Under torchrun every rank trains; rank 0 alone samples and writes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from collapse.gpt.model import GPT
+from collapse.gpt.train import TrainConfig, barrier, pick_device, rank_world, train
+from collapse.provenance import stamp, write_json_atomic
+
+
+class ExperimentConfig(Protocol):
+    @property
+    def generations(self) -> int: ...
+    @property
+    def seed(self) -> int: ...
+    @property
+    def train(self) -> TrainConfig: ...
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+class Experiment(Protocol):
+    """What a recursive experiment plugs into :func:`run_generations`."""
+
+    @property
+    def config(self) -> ExperimentConfig: ...
+    @property
+    def first_generation(self) -> int:
+        """0 when a ground-truth model is first trained on the real corpus, else 1."""
+    @property
+    def label(self) -> str:
+        """For the progress bar and results.json."""
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The columns of results.csv."""
+
+    def prepare(self, out: Path, device: torch.device) -> None:
+        """Load the corpora (every call, also on resume)."""
+
+    def validation(self, m: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Fixed windows (x, y) on which generation m's training curve is measured."""
+
+    def training_data(self, m: int) -> tuple[np.ndarray, dict[str, Any]]:
+        """Generation m's training data (a token stream or (S, L+1) sequences) and facts
+        about it for the record (sizes, statistics)."""
+
+    def after_training(self, m: int, model: GPT) -> dict[str, Any]:
+        """Sample what later generations need (into ``gen_dir(m)``) and measure the model."""
+
+    def results(self, rows: list[dict[str, Any]]) -> dict[str, Any]:
+        """Complete the rows in place (quantities across generations); return extra top-level
+        fields of results.json."""
+
+
+def gen_dir(out: Path, m: int) -> Path:
+    return out / f"gen_{m:03d}"
+
+
+def run_generations(experiment: Experiment, out_dir: str | Path, *, device: str = "auto",
+                    checkpoint_every: int = 50, progress: bool | None = None
+                    ) -> dict[str, Any]:
+    """Run (or resume) ``experiment`` in ``out_dir``; returns the results dictionary."""
+    out = Path(out_dir)
+    config = experiment.config
+    rank, _ = rank_world()
+    check_or_write_config(out, config.to_dict(), device, write=rank == 0)
+    barrier()
+    dev = pick_device(device)
+    experiment.prepare(out, dev)
+    rows: list[dict[str, Any]] = []
+    start = time.perf_counter()
+    bar = tqdm(range(experiment.first_generation, config.generations + 1),
+               desc=f"{experiment.label} generations", unit="gen",
+               disable=(None if progress is None else not progress) or rank != 0)
+    for m in bar:
+        d = gen_dir(out, m)
+        d.mkdir(parents=True, exist_ok=True)
+        metrics_path = d / "metrics.json"
+        barrier()
+        if not metrics_path.exists():
+            t0 = time.perf_counter()
+            data, facts = experiment.training_data(m)
+            model, history = train(config.train, data, *experiment.validation(m),
+                                   seed=config.seed * 1000 + m,
+                                   device=dev, checkpoint=d / "partial.pt",
+                                   checkpoint_every=checkpoint_every, progress=progress,
+                                   desc=f"generation {m}")
+            if rank != 0:
+                continue  # the other ranks only help training
+            torch.save(model.state_dict(), d / "model.tmp.pt")
+            (d / "model.tmp.pt").replace(d / "model.pt")
+            record = {"generation": m, **facts, **experiment.after_training(m, model),
+                      "train_loss": history["train_loss"][-1],
+                      "wall_seconds": round(time.perf_counter() - t0, 3),
+                      "curve": {"iter": history["iter"], "val_loss": history["val_loss"]}}
+            write_json_atomic(metrics_path, record)
+            (d / "partial.pt").unlink(missing_ok=True)
+        if rank != 0:
+            continue
+        rows.append(json.loads(metrics_path.read_text()))
+        write_results(out, experiment, rows, dev, time.perf_counter() - start)
+    barrier()
+    return json.loads((out / "results.json").read_text()) if rank == 0 else {}
+
+
+def write_results(out: Path, experiment: Experiment, rows: list[dict[str, Any]],
+                  device: torch.device, wall: float) -> None:
+    """results.csv (one row per generation) and results.json (rows, curves, provenance)."""
+    rows = [dict(r) for r in rows]
+    extra = experiment.results(rows)
+    curves = {str(r["generation"]): r.pop("curve") for r in rows}
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=experiment.columns, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    tmp = out / "results.csv.tmp"
+    tmp.write_text(buffer.getvalue())
+    tmp.replace(out / "results.csv")
+    device_name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
+    write_json_atomic(out / "results.json", {
+        "scheme": experiment.label, "config": experiment.config.to_dict(), "rows": rows,
+        "curves": curves, **extra,
+        "provenance": stamp(device=device_name, torch_threads=torch.get_num_threads(),
+                            wall_seconds_this_call=round(wall, 3)),
+    })
+
+
+def check_or_write_config(out: Path, config: dict[str, Any], device: str, *,
+                          write: bool = True) -> None:
+    """Refuse a run directory made with another configuration; else record this one."""
+    path = out / "config.json"
+    if path.exists():
+        previous = json.loads(path.read_text())["config"]
+        current = json.loads(json.dumps(config))
+        if previous != current:
+            diff = sorted(k for k in set(previous) | set(current)
+                          if previous.get(k) != current.get(k))
+            raise ValueError(f"{out} holds a run with a different configuration (differs in "
+                             f"{diff}); use another output directory")
+    elif write:
+        out.mkdir(parents=True, exist_ok=True)
+        write_json_atomic(path, {"config": config,
+                                 "provenance": stamp(device=str(pick_device(device)))})
+
+
+def split_profile(profiles: dict[str, dict[str, Any]], profile: str,
+                  overrides: dict[str, Any], known: set[str], *,
+                  train_base: dict[str, Any] | None = None
+                  ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Merge a named profile with overrides into (TrainConfig fields, experiment fields).
+
+    Overrides of training fields (``max_iters``, ``n_embd``, …) go to the TrainConfig; the rest
+    to the experiment's config (field names ``known``); an unknown name is an error listing the
+    known ones.
+    """
+    if profile not in profiles:
+        raise ValueError(f"profile must be one of {{{', '.join(profiles)}}}, got {profile!r}")
+    base = profiles[profile]
+    train_fields = set(TrainConfig.__dataclass_fields__)
+    train_settings = {**(train_base or {}), **base["train"],
+                      **{k: v for k, v in overrides.items() if k in train_fields}}
+    top = {k: v for k, v in base.items() if k != "train"}
+    top.update({k: v for k, v in overrides.items() if k not in train_fields})
+    unknown = set(top) - known
+    if unknown:
+        raise ValueError(f"unknown setting(s) {sorted(unknown)}; known: "
+                         f"{sorted(known | train_fields)}")
+    return train_settings, top
