@@ -62,19 +62,34 @@ class Batcher:
     resumed run draws exactly the batches an uninterrupted run would have drawn.
     """
 
-    def __init__(self, data: NDArray[np.int64], block_size: int, seed: int) -> None:
+    def __init__(self, data: NDArray[np.int64], block_size: int, seed: int, *,
+                 align_token: int = -1) -> None:
         self.data = torch.as_tensor(np.ascontiguousarray(data), dtype=torch.long)
         self.block_size = block_size
+        self.starts: torch.Tensor | None = None
         if self.data.ndim == 1 and self.data.numel() <= block_size:
             raise ValueError(f"the corpus has {self.data.numel()} tokens, fewer than block_size + 1"
                              f" = {block_size + 1}")
         if self.data.ndim == 2 and self.data.shape[1] < block_size + 1:
             raise ValueError(f"corpus sequences have {self.data.shape[1]} tokens, fewer than "
                              f"block_size + 1 = {block_size + 1}")
+        if align_token >= 0 and self.data.ndim == 1:
+            # windows of a stream start only at this token (TinyStories: at <|endoftext|>, so
+            # every window opens with a whole story at position 0, as in sampling)
+            starts = np.flatnonzero(np.asarray(data) == align_token)
+            starts = starts[starts < len(self.data) - block_size]
+            if not len(starts):
+                raise ValueError(f"no window of block_size + 1 = {block_size + 1} tokens starts "
+                                 f"at token {align_token}")
+            self.starts = torch.as_tensor(starts)
         self.generator = torch.Generator().manual_seed(seed)
 
     def batch(self, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
-        if self.data.ndim == 1:
+        if self.starts is not None:
+            picks = torch.randint(len(self.starts), (batch_size,), generator=self.generator)
+            starts = self.starts[picks]
+            rows = torch.stack([self.data[s: s + self.block_size + 1] for s in starts.tolist()])
+        elif self.data.ndim == 1:
             starts = torch.randint(len(self.data) - self.block_size, (batch_size,),
                                    generator=self.generator)
             rows = torch.stack([self.data[s: s + self.block_size + 1] for s in starts.tolist()])

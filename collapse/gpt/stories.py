@@ -250,10 +250,12 @@ def sample_stories(model: GPT, vocab: Vocabulary, count: int, *, max_new_tokens:
 
 
 def stream(stories: Sequence[Sequence[int]]) -> np.ndarray:
-    """Stories joined into one token stream, each followed by ``<|endoftext|>``."""
-    total = sum(len(s) + 1 for s in stories)
+    """Stories joined into one token stream, each preceded and followed by ``<|endoftext|>``
+    (one between two stories), as a model sees them in training and sampling."""
+    total = 1 + sum(len(s) + 1 for s in stories)
     out = np.empty(total, dtype=np.int64)
-    i = 0
+    out[0] = END_OF_TEXT_ID
+    i = 1
     for s in stories:
         out[i: i + len(s)] = s
         out[i + len(s)] = END_OF_TEXT_ID

@@ -46,6 +46,7 @@ class TrainConfig:
     warmup_iters: int = 100  # linear warm-up, then constant or cosine-decayed learning rate
     lr_decay: str = "none"  # "cosine": from learning_rate after warm-up to min_lr at max_iters
     min_lr: float = 0.0  # end of the cosine decay (nanoGPT: learning_rate / 10)
+    align_token: int = -1  # >= 0: training windows of a token stream start at this token only
     weight_decay: float = 0.1
     beta2: float = 0.99
     grad_clip: float = 1.0
@@ -200,7 +201,7 @@ def train(
                          f"{world} processes")
     torch.manual_seed(seed)  # initialisation and dropout; saved/restored with checkpoints
     model = GPT(config.model_config()).to(device)
-    batcher = Batcher(train_data, config.block_size, seed + 1)
+    batcher = Batcher(train_data, config.block_size, seed + 1, align_token=config.align_token)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate,
                                   betas=(0.9, config.beta2), weight_decay=config.weight_decay,
                                   fused=device.type == "cuda")

@@ -63,7 +63,7 @@ PROFILES: dict[str, dict[str, Any]] = {
     # stories (≈ 128 packed windows of 512 tokens): 3 × 2.33M / (128 × 512) ≈ 107 iterations
     "paper": {"train": {"max_iters": 107, "batch_size": 128, "warmup_iters": 0},
               "N": 11534, "generations": 40, "val_stories": 1000, "max_new_tokens": 511,
-              "vocabulary": "full"},
+              "vocabulary": "full", "story_windows": True},
     # 2 CPU cores, about 7 minutes a generation: the 1M shape with 4 heads of 16 (GPT-Neo
     # 1M: 16 heads of 4, 1.5x slower here) over the compact vocabulary (3x faster), whole
     # stories (context 512: 98 % of real stories fit), 6,000 stories per generation seen for
@@ -78,7 +78,7 @@ PROFILES: dict[str, dict[str, Any]] = {
                         "max_iters": 20, "batch_size": 8, "warmup_iters": 2,
                         "eval_interval": 10, "eval_windows": 8, "window": 8},
               "N": 40, "generations": 2, "val_stories": 20, "max_new_tokens": 63,
-              "vocabulary": "compact"},
+              "vocabulary": "compact", "story_windows": True},
 }
 
 
@@ -109,6 +109,7 @@ class StoriesConfig:
     val_stories: int = 200
     max_new_tokens: int = 127
     vocabulary: str = "full"  # "compact": an output layer over the ids of the real stories
+    story_windows: bool = False  # training windows start at <|endoftext|>: a story at position 0
     samples_shown: int = 3
     seed: int = 0
     train: TrainConfig = field(default_factory=lambda: NEO_1M)
@@ -147,7 +148,10 @@ class StoriesConfig:
             raise ValueError(f"model must be one of {{{', '.join(MODELS)}}}, got {model!r}")
         train, top = split_profile(PROFILES, profile, overrides, {f.name for f in fields(cls)},
                                    train_base=MODELS[model].to_dict())
-        train["vocab_size"] = make_vocabulary(top.get("vocabulary", "full")).size
+        vocab = make_vocabulary(top.get("vocabulary", "full"))
+        train["vocab_size"] = vocab.size
+        if top.get("story_windows", False):
+            train["align_token"] = int(vocab.to_model([END_OF_TEXT_ID])[0])
         return cls(train=TrainConfig(**train), **top)
 
 
@@ -188,6 +192,10 @@ class StoriesExperiment:
         if self.vocab.size != cfg.vocab_size:
             raise ValueError(f"vocab_size {cfg.vocab_size} does not match the {c.vocabulary} "
                              f"vocabulary ({self.vocab.size} ids)")
+        end = int(self.vocab.to_model([END_OF_TEXT_ID])[0])
+        if c.story_windows != (cfg.align_token == end):
+            raise ValueError(f"story_windows={c.story_windows} needs align_token = {end} (the "
+                             f"model id of <|endoftext|>), got {cfg.align_token}")
         train, val = real_stories()
         order = np.random.default_rng(c.seed).permutation(len(train))[: c.N]
         self.real = [train[i] for i in order]
