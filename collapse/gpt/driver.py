@@ -32,7 +32,7 @@ from tqdm import tqdm
 
 from collapse.gpt.model import GPT
 from collapse.gpt.train import TrainConfig, barrier, pick_device, rank_world, train
-from collapse.provenance import stamp, write_json_atomic
+from collapse.provenance import process_git_sha, stamp, write_json_atomic
 
 
 class ExperimentConfig(Protocol):
@@ -89,6 +89,7 @@ def run_generations(experiment: Experiment, out_dir: str | Path, *, device: str 
     """Run (or resume) ``experiment`` in ``out_dir``; returns the results dictionary."""
     out = Path(out_dir)
     config = experiment.config
+    process_git_sha()  # the commit of the code now starting, before any later edit of the tree
     rank, _ = rank_world()
     check_or_write_config(out, config.to_dict(), device, write=rank == 0)
     barrier()
