@@ -2,6 +2,11 @@
 
     collapse params notebooks/seddik_fig1.md
     collapse run notebooks/seddik_fig1.md -p n 100 [--profile quick|paper] [-o runs/]
+
+Every error ends in one ``collapse: error: …`` line on stderr and a non-zero exit status:
+2 a bad parameter, setting, path or damaged run file; 1 a notebook cell or run that failed;
+3 the run directory is in use by another process; 130 interrupted (Ctrl-C; what was computed
+is kept and the same command resumes).
 """
 
 from __future__ import annotations
@@ -18,6 +23,9 @@ from collapse.notebook import (
     notebook_spec,
     run_notebook,
 )
+from collapse.rundir import RunDirectoryBusy
+
+EXIT_FAILED, EXIT_USAGE, EXIT_BUSY, EXIT_INTERRUPTED = 1, 2, 3, 130
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -138,16 +146,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             overrides[name] = value
         result = run_notebook(args.notebook, overrides=overrides, profile=args.profile,
                               output_root=args.output, log_output=args.log_output)
+    except RunDirectoryBusy as err:
+        print(f"collapse: error: {err}", file=sys.stderr)
+        return EXIT_BUSY
     except (ParameterError, NotebookFormatError, FileNotFoundError, ValueError, TypeError) as err:
         print(f"collapse: error: {err}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     except NotebookExecutionError as err:
         print(f"collapse: error: {err}", file=sys.stderr)
-        return 1
+        return EXIT_FAILED
+    except OSError as err:  # disk full, permissions changed under a run, ...
+        print(f"collapse: error: {err}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print("collapse: interrupted; everything computed so far is kept (run again to resume)",
               file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     print(f"executed notebook: {result.notebook}")
     for path in result.files:
         if path != result.notebook:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from collapse.validation import check_distribution, check_float, check_int
+from collapse.validation import check_distribution, check_float, check_generator, check_int
 
 
 def random_simplex(
@@ -19,6 +19,7 @@ def random_simplex(
     count = check_int("count", count, low=1)
     vocab_size = check_int("vocab_size", vocab_size, low=2)
     concentration = check_float("concentration", concentration, low=0.0, low_open=True)
+    check_generator("rng", rng)
     return rng.dirichlet(np.full(vocab_size, concentration), size=count)
 
 

@@ -40,6 +40,7 @@ import nbformat
 from collapse import __version__
 from collapse.plotting import OUTPUT_DIR_ENV
 from collapse.provenance import git_sha, write_json_atomic
+from collapse.rundir import exclusive, output_directory
 
 PAPER_PROFILE = "paper"
 PARAMETER_TYPES: dict[str, type] = {"int": int, "float": float, "bool": bool, "str": str}
@@ -307,15 +308,27 @@ def run_notebook(
 
     Writes ``<output_root>/<stem>/<stem>.ipynb`` (the executed notebook), the figure and data
     files the notebook exports, and ``run.json`` (parameters, profile, versions, git sha, wall
-    time). Parameter errors are raised before any kernel starts.
+    time, status). Parameter errors and unusable output paths are raised before any kernel
+    starts; the directory is locked for the run (:func:`collapse.rundir.exclusive`).
     """
-    import papermill  # imported late: ~1 s, and `collapse params` does not need it
-
     path = Path(path).resolve()
     spec = notebook_spec(path)
     values = spec.resolve(profile, overrides)
-    directory = (Path(output_root) / path.stem).resolve()
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = output_directory(Path(output_root) / path.stem).resolve()
+    with exclusive(directory):
+        _execute(path, directory, values, profile, progress_bar=progress_bar,
+                 log_output=log_output)
+    files = sorted(p for p in directory.iterdir() if p.is_file() and not p.name.startswith("."))
+    return RunResult(notebook=directory / f"{path.stem}.ipynb", directory=directory,
+                     parameters=values, files=files)
+
+
+def _execute(path: Path, directory: Path, values: dict[str, Any], profile: str, *,
+             progress_bar: bool, log_output: bool) -> None:
+    """papermill into ``directory`` with ``run.json`` saying running → ok | interrupted |
+    failed (the partial notebook, saved after every cell, is kept)."""
+    import papermill  # imported late: ~1 s, and `collapse params` does not need it
+
     executed = directory / f"{path.stem}.ipynb"
     record: dict[str, Any] = {
         "notebook": str(path.name),
@@ -337,7 +350,8 @@ def run_notebook(
                 request_save_on_cell_execute=True,
             )
     except BaseException as err:  # interrupted or failed: keep the partial notebook and say so
-        record.update(status=f"failed: {type(err).__name__}",
+        interrupted = isinstance(err, KeyboardInterrupt)
+        record.update(status="interrupted" if interrupted else f"failed: {type(err).__name__}",
                       wall_seconds=round(time.perf_counter() - start, 3))
         write_json_atomic(directory / "run.json", record)
         if isinstance(err, papermill.PapermillExecutionError):
@@ -348,8 +362,6 @@ def run_notebook(
         raise
     record.update(status="ok", wall_seconds=round(time.perf_counter() - start, 3))
     write_json_atomic(directory / "run.json", record)
-    files = sorted(p for p in directory.iterdir() if p.is_file())
-    return RunResult(notebook=executed, directory=directory, parameters=values, files=files)
 
 
 def glued_values(nb: nbformat.NotebookNode | str | os.PathLike[str]) -> dict[str, Any]:

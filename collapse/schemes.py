@@ -33,7 +33,7 @@ from typing import ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
-from collapse.validation import check_float, check_int
+from collapse.validation import check_float, check_generator, check_int
 
 
 @dataclass(frozen=True)
@@ -143,6 +143,7 @@ class RandomlySampled(Scheme):
         m = _check_generation(m)
         if rng is None:
             raise ValueError("rng is required: RandomlySampled draws its counts at random")
+        check_generator("rng", rng)
         return np.bincount(rng.integers(0, m, size=self.n), minlength=m).astype(np.int64)
 
     def shares(self, m: int) -> NDArray[np.float64]:
@@ -187,6 +188,7 @@ class AccumulateSubsample(Scheme):
             return sizes
         if rng is None:
             raise ValueError("rng is required: AccumulateSubsample subsamples at random")
+        check_generator("rng", rng)
         return rng.multivariate_hypergeometric(sizes, self.N).astype(np.int64)
 
     def shares(self, m: int) -> NDArray[np.float64]:

@@ -36,7 +36,7 @@ from collapse.schemes import (
     RandomlySampled,
     Scheme,
 )
-from collapse.validation import check_distribution, check_int
+from collapse.validation import check_distribution, check_generator, check_int
 
 NOT_COLLAPSED = -1
 """Value of ``collapse_time`` and ``collapse_token`` for a run that never reached a vertex."""
@@ -217,6 +217,10 @@ def simulate(
         record_distributions: keep every p^(m) (memory G·runs·s floats; for small s only).
         progress: tqdm bar over generations (None: only on a terminal).
     """
+    if not isinstance(scheme, Scheme):
+        raise TypeError(f"scheme must be a collapse.schemes.Scheme (e.g. FullySynthetic(n=100)),"
+                        f" got {scheme!r} ({type(scheme).__name__})")
+    check_generator("rng", rng)
     p0_full = check_distribution("initial", np.atleast_2d(initial), ndim=2)
     if generations is None:
         if not scheme.absorbing_at_vertex:
@@ -339,6 +343,7 @@ def collapse_times(
     Returns:
         (collapse_time, collapse_token), both (rows,) int64.
     """
+    check_generator("rng", rng)
     p = check_distribution("initial", np.atleast_2d(initial), ndim=2)
     rows = p.shape[0]
     sizes = np.broadcast_to(np.asarray(n), (rows,)).astype(np.int64)

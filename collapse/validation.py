@@ -60,6 +60,18 @@ def check_float(
     return value
 
 
+def check_generator(name: str, value: Any) -> np.random.Generator:
+    """Return ``value`` if it is a ``numpy.random.Generator``, else raise ``TypeError``.
+
+    Randomness is always passed explicitly as a Generator (no int seeds, no global state), so
+    that which stream a result came from is visible at the call.
+    """
+    if not isinstance(value, np.random.Generator):
+        raise TypeError(f"{name} must be a numpy.random.Generator, e.g. "
+                        f"numpy.random.default_rng(0), got {value!r} ({type(value).__name__})")
+    return value
+
+
 def check_distribution(name: str, p: Any, *, ndim: int = 1) -> NDArray[np.float64]:
     """Return ``p`` as a float64 array whose last axis is a probability vector, else raise.
 

@@ -11,7 +11,9 @@ does the rest, identically for Seddik et al.'s tiny-Shakespeare experiment
    (``experiment.after_training``), then mark the generation complete (``gen_00m/metrics.json``),
 4. rewrite ``results.csv`` and ``results.json`` with every completed generation and provenance.
 
-A run directory remembers its configuration (``config.json``); a different one is refused.
+A run directory remembers its configuration (``config.json``); a different one is refused. One
+process at a time writes it (``.lock``, see :mod:`collapse.rundir`); ``run.json`` tells its
+status; each generation's record checksums the files it wrote, checked on resume.
 Running the same command again skips completed generations and resumes the one in progress
 from its last checkpoint: a run killed at any point loses at most ``checkpoint_every``
 iterations. Under torchrun every rank trains; rank 0 alone samples and writes.
@@ -19,9 +21,11 @@ iterations. Under torchrun every rank trains; rank 0 alone samples and writes.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any, Protocol
@@ -33,6 +37,17 @@ from tqdm import tqdm
 from collapse.gpt.model import GPT
 from collapse.gpt.train import TrainConfig, barrier, pick_device, rank_world, train
 from collapse.provenance import process_git_sha, stamp, write_json_atomic
+from collapse.rundir import (
+    FORMAT_VERSION,
+    DamagedFileError,
+    check_format,
+    checksums,
+    exclusive,
+    output_directory,
+    read_json,
+    read_run_file,
+    verify_checksums,
+)
 
 
 class ExperimentConfig(Protocol):
@@ -86,13 +101,63 @@ def gen_dir(out: Path, m: int) -> Path:
 def run_generations(experiment: Experiment, out_dir: str | Path, *, device: str = "auto",
                     checkpoint_every: int = 50, progress: bool | None = None
                     ) -> dict[str, Any]:
-    """Run (or resume) ``experiment`` in ``out_dir``; returns the results dictionary."""
-    out = Path(out_dir)
-    config = experiment.config
+    """Run (or resume) ``experiment`` in ``out_dir``; returns the results dictionary.
+
+    The directory is locked for the call (:func:`collapse.rundir.exclusive`: a second writer is
+    refused, naming this one); ``run.json`` says whether the run is running, complete,
+    interrupted (Ctrl-C: the current generation's training is checkpointed first) or failed.
+    """
     process_git_sha()  # the commit of the code now starting, before any later edit of the tree
     rank, _ = rank_world()
-    check_or_write_config(out, config.to_dict(), device, write=rank == 0)
-    barrier()
+    out = output_directory(out_dir) if rank == 0 else Path(out_dir)
+    with exclusive(out) if rank == 0 else contextlib.nullcontext():
+        check_or_write_config(out, experiment.config.to_dict(), device, write=rank == 0)
+        barrier()
+        status = RunStatus(out, write=rank == 0)
+        try:
+            result = _run_locked(experiment, out, device, checkpoint_every, progress, status)
+        except KeyboardInterrupt:
+            status.update("interrupted")
+            raise
+        except BaseException as err:
+            status.update(f"failed: {type(err).__name__}: {err}")
+            raise
+        status.update("complete")
+        return result
+
+
+class RunStatus:
+    """``run.json`` of an LM run directory: status, PID, times, the generation in progress."""
+
+    def __init__(self, out: Path, *, write: bool) -> None:
+        self.path, self.write = out / "run.json", write
+        self.record: dict[str, Any] = {"status": "running", "pid": os.getpid(),
+                                       "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                                       "generation": None}
+        self._save()
+
+    def update(self, status: str | None = None, **fields: Any) -> None:
+        if status is not None:
+            self.record["status"] = status
+            if status != "running":
+                self.record["ended"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        self.record.update(fields)
+        self._save()
+
+    def _save(self) -> None:
+        if self.write:
+            write_json_atomic(self.path, self.record)
+
+
+RECORD_FILES_SKIPPED = ("metrics.json", "partial.pt")
+"""Files of a generation's folder that its record does not checksum (the record itself and the
+mid-training checkpoint, deleted once the generation is complete)."""
+
+
+def _run_locked(experiment: Experiment, out: Path, device: str, checkpoint_every: int,
+                progress: bool | None, status: RunStatus) -> dict[str, Any]:
+    config = experiment.config
+    rank, _ = rank_world()
     dev = pick_device(device)
     experiment.prepare(out, dev)
     rows: list[dict[str, Any]] = []
@@ -106,6 +171,7 @@ def run_generations(experiment: Experiment, out_dir: str | Path, *, device: str 
         metrics_path = d / "metrics.json"
         barrier()
         if not metrics_path.exists():
+            status.update(generation=m)
             t0 = time.perf_counter()
             data, facts = experiment.training_data(m)
             model, history = train(config.train, data, *experiment.validation(m),
@@ -120,15 +186,35 @@ def run_generations(experiment: Experiment, out_dir: str | Path, *, device: str 
             record = {"generation": m, **facts, **experiment.after_training(m, model),
                       "train_loss": history["train_loss"][-1],
                       "wall_seconds": round(time.perf_counter() - t0, 3),
-                      "curve": {"iter": history["iter"], "val_loss": history["val_loss"]}}
+                      "curve": {"iter": history["iter"], "val_loss": history["val_loss"]},
+                      "format_version": FORMAT_VERSION,
+                      "files": checksums(d, skip=RECORD_FILES_SKIPPED)}
             write_json_atomic(metrics_path, record)
             (d / "partial.pt").unlink(missing_ok=True)
         if rank != 0:
             continue
-        rows.append(json.loads(metrics_path.read_text()))
+        rows.append(read_generation(d, m))
         write_results(out, experiment, rows, dev, time.perf_counter() - start)
     barrier()
     return json.loads((out / "results.json").read_text()) if rank == 0 else {}
+
+
+def read_generation(d: Path, m: int) -> dict[str, Any]:
+    """Generation m's record (``metrics.json``), its files checked against their checksums."""
+    remedy = f"remove {d} to recompute generation {m}"
+    path = d / "metrics.json"
+
+    def problem(record: Any) -> str | None:
+        wrong = check_format(record, what="generation record")
+        if wrong is None and record.get("generation") != m:
+            wrong = f"holds generation {record.get('generation')!r}, not {m}"
+        return wrong
+
+    record = read_run_file(path, lambda p: json.loads(p.read_text()), remedy=remedy,
+                           check=problem)
+    verify_checksums(d, record.pop("files", {}), remedy=remedy)
+    record.pop("format_version", None)
+    return record
 
 
 def write_results(out: Path, experiment: Experiment, rows: list[dict[str, Any]],
@@ -158,7 +244,12 @@ def check_or_write_config(out: Path, config: dict[str, Any], device: str, *,
     """Refuse a run directory made with another configuration; else record this one."""
     path = out / "config.json"
     if path.exists():
-        previous = json.loads(path.read_text())["config"]
+        saved = read_json(path, remedy=f"the run in {out} can't be resumed: remove {out} or "
+                                       "choose another output directory")
+        if not isinstance(saved, dict) or not isinstance(saved.get("config"), dict):
+            raise DamagedFileError(f"{path}: not a run configuration (no 'config' object); "
+                                   f"remove {out} or choose another output directory")
+        previous = saved["config"]
         current = json.loads(json.dumps(config))
         if previous != current:
             diff = sorted(k for k in set(previous) | set(current)

@@ -12,10 +12,12 @@ samples of p^(0), and the mean over 300 contexts sampled from p^(0) of ‖p^(m)(
 Layout of the output directory (every file written atomically)::
 
     config.json                the run's configuration (a resume must match it) + provenance
+    run.json                   running | complete | interrupted | failed, PID, times
+    .lock                      held (flock) by the one process writing the directory
     gen_000/model.pt           p^(0);  gen_000/real.npy, contexts.npy, p0_val.npy
     gen_00m/model.pt           generation m;  gen_00m/corpus.npy (its samples, if used later)
     gen_00m/partial.pt         mid-training checkpoint (deleted when the generation is done)
-    gen_00m/metrics.json       marks generation m as complete
+    gen_00m/metrics.json       marks generation m as complete; checksums of its files
     results.csv, results.json  one row per completed generation, with provenance
 
 The generation loop itself (checkpoints, resume, results) is :mod:`collapse.gpt.driver`'s.
@@ -35,6 +37,7 @@ from collapse.gpt.driver import gen_dir, run_generations, split_profile
 from collapse.gpt.model import GPT
 from collapse.gpt.sample import sample_sequences
 from collapse.gpt.train import TrainConfig, evaluate_loss, next_token_distributions
+from collapse.rundir import read_run_file
 from collapse.schemes import Scheme, make_scheme
 from collapse.validation import check_int
 
@@ -158,7 +161,22 @@ class ShakespeareExperiment:
         return p0_val[:, :-1], p0_val[:, 1:]
 
     def _load(self, m: int, name: str) -> np.ndarray:
-        return np.load(gen_dir(self.out, m) / name)
+        """A sample file of generation m's folder, its shape checked (DamagedFileError else)."""
+        width = self.config.train.block_size + (0 if name == "contexts.npy" else 1)
+        rows = {"contexts.npy": self.config.contexts,
+                "p0_val.npy": self.config.train.eval_windows}.get(name, 1)
+
+        def problem(a: np.ndarray) -> str | None:
+            if a.ndim != 2 or a.shape[1] != width or a.shape[0] < rows:
+                return (f"holds an array of shape {a.shape}, expected at least ({rows}, "
+                        f"{width})")
+            if not np.issubdtype(a.dtype, np.integer):
+                return f"holds {a.dtype} values, expected token ids"
+            return None
+
+        return read_run_file(gen_dir(self.out, m) / name, np.load, check=problem,
+                             remedy=f"remove {gen_dir(self.out, m)} (and the generations after "
+                                    f"it) to recompute generation {m}")
 
     def training_data(self, m: int) -> tuple[np.ndarray, dict[str, Any]]:
         if m == 0:
@@ -189,8 +207,11 @@ class ShakespeareExperiment:
 
     def results(self, rows: list[dict[str, Any]]) -> dict[str, Any]:
         """‖p^(m) − p^(1)‖₁ and ‖p^(m) − p^(0)‖₁, averaged over the contexts sampled from p^(0)."""
-        probs = {r["generation"]: torch.load(gen_dir(self.out, r["generation"]) / "next_token.pt",
-                                             weights_only=True) for r in rows}
+        probs = {r["generation"]: read_run_file(
+            gen_dir(self.out, r["generation"]) / "next_token.pt",
+            lambda p: torch.load(p, weights_only=True),
+            remedy=f"remove {gen_dir(self.out, r['generation'])} to recompute that generation")
+            for r in rows}
         for r in rows:
             p = probs[r["generation"]]
             r["deviation_l1"] = (float((p - probs[1]).abs().sum(dim=1).mean()) if 1 in probs

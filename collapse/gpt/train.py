@@ -7,7 +7,9 @@ train the same model as one process with the whole global batch.
 
 Checkpoints every ``checkpoint_every`` iterations hold the model, the optimizer, the batch
 sampler's generator and torch's RNG state (dropout): a run killed at any point and started again
-continues exactly where it stopped.
+continues exactly where it stopped. Ctrl-C (SIGINT) or SIGTERM during training is acted on at the
+end of the current iteration, after a checkpoint, so an interrupted run loses nothing; a second
+Ctrl-C stops at once.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import signal
+import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +31,7 @@ from tqdm import tqdm
 
 from collapse.gpt.data import Batcher
 from collapse.gpt.model import GPT, GPTConfig
+from collapse.rundir import FORMAT_VERSION, DamagedFileError, check_format, read_run_file
 
 
 @dataclass(frozen=True)
@@ -169,6 +174,50 @@ def next_token_distributions(model: GPT, contexts: torch.Tensor, *, batch_size: 
     return torch.cat(out)
 
 
+class DeferredInterrupt:
+    """Within the block, SIGINT/SIGTERM only set ``requested`` (the loop stops at a safe point);
+    a second signal raises at once. Outside the main thread it changes nothing."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __enter__(self) -> DeferredInterrupt:
+        self.requested = False
+        self.previous: dict[int, Any] = {}
+        if threading.current_thread() is threading.main_thread():
+            for sig in self.SIGNALS:
+                self.previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)
+
+
+CHECKPOINT_KEYS = ("model", "optimizer", "batcher", "torch_rng", "history", "iter")
+
+
+def _load_checkpoint(path: Path, device: torch.device, max_iters: int) -> dict[str, Any]:
+    """A mid-training checkpoint, or DamagedFileError naming it."""
+    def problem(state: Any) -> str | None:
+        wrong = check_format(state, what="training checkpoint")
+        if wrong is None:
+            missing = [k for k in CHECKPOINT_KEYS if k not in state]
+            if missing:
+                wrong = f"not a training checkpoint (lacks {missing})"
+            elif not isinstance(state["iter"], int) or not 0 <= state["iter"] <= max_iters:
+                wrong = f"iteration {state['iter']!r} is outside [0, max_iters={max_iters}]"
+        return wrong
+
+    return read_run_file(path, lambda p: torch.load(p, map_location=device, weights_only=False),
+                         remedy="remove it to restart this generation's training from "
+                                "iteration 0", check=problem)
+
+
 def _atomic_save(obj: Any, path: Path) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     torch.save(obj, tmp)
@@ -208,11 +257,17 @@ def train(
     history: dict[str, list[float]] = {"iter": [], "val_loss": [], "train_loss": []}
     start = 0
     if checkpoint is not None and checkpoint.exists():
-        state = torch.load(checkpoint, map_location=device, weights_only=False)
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        batcher.generator.set_state(state["batcher"])
-        torch.set_rng_state(state["torch_rng"])
+        state = _load_checkpoint(checkpoint, device, config.max_iters)
+        try:
+            model.load_state_dict(state["model"])
+            optimizer.load_state_dict(state["optimizer"])
+            batcher.generator.set_state(state["batcher"])
+            torch.set_rng_state(state["torch_rng"])
+        except (RuntimeError, ValueError, TypeError, KeyError) as err:
+            first = str(err).strip().splitlines()[0][:150]
+            raise DamagedFileError(f"{checkpoint}: does not fit this run's model or optimizer "
+                                   f"({first}); remove it to restart this generation's "
+                                   "training from iteration 0") from None
         history, start = state["history"], state["iter"]
     if device.type == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = True
@@ -230,30 +285,39 @@ def train(
                disable=(None if progress is None else not progress) or rank != 0)
     model.train()
     last_train = float("nan")
-    for it in bar:
-        lr = config.lr_at(it)
-        for group in optimizer.param_groups:
-            group["lr"] = lr
-        x, y = batcher.batch(config.batch_size)  # the same global batch on every rank
-        x, y = x[rank * local:(rank + 1) * local].to(device), y[rank * local:(rank + 1) * local]
-        with _autocast(device):
-            _, loss, _ = net(x, y.to(device))
-        assert loss is not None
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if config.grad_clip > 0:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-        optimizer.step()
-        last_train = float(loss.detach())
-        done = it + 1
-        if done % config.eval_interval == 0 or done == config.max_iters:
-            history["iter"].append(done)
-            history["val_loss"].append(evaluate_loss(model, val_x, val_y))
-            history["train_loss"].append(last_train)
-            bar.set_postfix(val=f"{history['val_loss'][-1]:.3f}")
-        if checkpoint is not None and rank == 0 and (done % checkpoint_every == 0):
+
+    def save(done: int) -> None:
+        if checkpoint is not None and rank == 0:
             _atomic_save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                           "batcher": batcher.generator.get_state(),
                           "torch_rng": torch.get_rng_state(), "history": history,
-                          "iter": done}, checkpoint)
+                          "iter": done, "format_version": FORMAT_VERSION}, checkpoint)
+
+    with DeferredInterrupt() as interrupt:
+        for it in bar:
+            lr = config.lr_at(it)
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            x, y = batcher.batch(config.batch_size)  # the same global batch on every rank
+            x, y = x[rank * local:(rank + 1) * local].to(device), y[rank * local:(rank + 1) * local]
+            with _autocast(device):
+                _, loss, _ = net(x, y.to(device))
+            assert loss is not None
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if config.grad_clip > 0:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+            optimizer.step()
+            last_train = float(loss.detach())
+            done = it + 1
+            if done % config.eval_interval == 0 or done == config.max_iters:
+                history["iter"].append(done)
+                history["val_loss"].append(evaluate_loss(model, val_x, val_y))
+                history["train_loss"].append(last_train)
+                bar.set_postfix(val=f"{history['val_loss'][-1]:.3f}")
+            if done % checkpoint_every == 0 or done == config.max_iters or interrupt.requested:
+                save(done)
+            if interrupt.requested:
+                bar.close()
+                raise KeyboardInterrupt(f"interrupted after iteration {done}; checkpoint kept")
     return model, history

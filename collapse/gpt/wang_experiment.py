@@ -50,6 +50,7 @@ from collapse.gpt.stories import (
 from collapse.gpt.train import TrainConfig
 from collapse.gpt.vocabulary import Vocabulary
 from collapse.provenance import write_json_atomic
+from collapse.rundir import read_run_file
 from collapse.schemes import AccumulateSubsample, FullySynthetic, Scheme
 from collapse.validation import check_int
 
@@ -212,7 +213,21 @@ class StoriesExperiment:
     def _source(self, t: int) -> list[list[int]]:
         if t == 0:
             return self.real
-        return json.loads((gen_dir(self.out, t) / "stories.json").read_text())
+        need = self.sizes.get(t, 0)
+
+        def problem(stories: Any) -> str | None:
+            if not isinstance(stories, list) or not all(
+                    isinstance(s, list) and all(isinstance(i, int) and 0 <= i < VOCAB_SIZE
+                                                for i in s) for s in stories):
+                return "not a list of stories of GPT-2 token ids"
+            if len(stories) < need:
+                return f"holds {len(stories)} stories, this run needs {need}"
+            return None
+
+        d = gen_dir(self.out, t)
+        return read_run_file(d / "stories.json", lambda p: json.loads(p.read_text()),
+                             check=problem, remedy=f"remove {d} (and the generations after it) "
+                                                   f"to recompute generation {t}")
 
     def training_data(self, m: int) -> tuple[np.ndarray, dict[str, Any]]:
         pick = np.random.default_rng([self.config.seed, m])
