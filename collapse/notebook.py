@@ -82,6 +82,8 @@ class Parameter:
         """Human description of the allowed values, e.g. ``an int in [2, 100000]``."""
         if self.choices is not None:
             return f"one of {{{', '.join(self.choices)}}}"
+        if self.type is bool:
+            return "true or false (also yes/no, on/off, 1/0)"
         if self.low is None and self.high is None:
             return f"any {self.type_name}"
         lo = "-inf" if self.low is None else _fmt(self.low)

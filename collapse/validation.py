@@ -67,8 +67,11 @@ def check_generator(name: str, value: Any) -> np.random.Generator:
     that which stream a result came from is visible at the call.
     """
     if not isinstance(value, np.random.Generator):
+        kind = type(value)
+        shown = (f"{value!r} ({kind.__name__})" if isinstance(value, numbers.Number | str)
+                 or value is None else f"a {kind.__module__}.{kind.__qualname__}")
         raise TypeError(f"{name} must be a numpy.random.Generator, e.g. "
-                        f"numpy.random.default_rng(0), got {value!r} ({type(value).__name__})")
+                        f"numpy.random.default_rng(0), got {shown}")
     return value
 
 

@@ -66,7 +66,7 @@ def test_every_notebook_declares_valid_parameters_and_a_quick_profile(path: Path
         ({"n": "ten"}, "paper", r"parameter 'n' must be an int in \[2, 100000\], got 'ten'"),
         ({"n": "1"}, "paper", r"parameter 'n' must be an int in \[2, 100000\], got 1"),
         ({"concentration": "0"}, "paper", r"'concentration' must be a float in \(0, 100\]"),
-        ({"progress": "maybe"}, "paper", "parameter 'progress' must be any bool"),
+        ({"progress": "maybe"}, "paper", "parameter 'progress' must be true or false"),
         ({}, "huge", "profile 'huge' is not defined"),
     ],
 )

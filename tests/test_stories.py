@@ -14,8 +14,8 @@ from collapse.gpt.stories import (
     decode,
     encode,
     encode_batch,
-    load_stories,
     evaluate_stories,
+    load_stories,
     sample_stories,
     there_statistic,
 )

@@ -48,6 +48,7 @@ from collapse.rundir import (
     read_run_file,
     verify_checksums,
 )
+from collapse.validation import check_int
 
 
 class ExperimentConfig(Protocol):
@@ -108,14 +109,20 @@ def run_generations(experiment: Experiment, out_dir: str | Path, *, device: str 
     interrupted (Ctrl-C: the current generation's training is checkpointed first) or failed.
     """
     process_git_sha()  # the commit of the code now starting, before any later edit of the tree
+    check_int("checkpoint_every", checkpoint_every, low=1)
+    dev = pick_device(device)  # a bad or missing device is refused before anything is written
     rank, _ = rank_world()
     out = output_directory(out_dir) if rank == 0 else Path(out_dir)
     with exclusive(out) if rank == 0 else contextlib.nullcontext():
         check_or_write_config(out, experiment.config.to_dict(), device, write=rank == 0)
+        if rank == 0:  # every completed generation's files, checked before anything is written
+            for m in range(experiment.first_generation, experiment.config.generations + 1):
+                if (gen_dir(out, m) / "metrics.json").exists():
+                    read_generation(gen_dir(out, m), m)
         barrier()
         status = RunStatus(out, write=rank == 0)
         try:
-            result = _run_locked(experiment, out, device, checkpoint_every, progress, status)
+            result = _run_locked(experiment, out, dev, checkpoint_every, progress, status)
         except KeyboardInterrupt:
             status.update("interrupted")
             raise
@@ -154,11 +161,10 @@ RECORD_FILES_SKIPPED = ("metrics.json", "partial.pt")
 mid-training checkpoint, deleted once the generation is complete)."""
 
 
-def _run_locked(experiment: Experiment, out: Path, device: str, checkpoint_every: int,
+def _run_locked(experiment: Experiment, out: Path, dev: torch.device, checkpoint_every: int,
                 progress: bool | None, status: RunStatus) -> dict[str, Any]:
     config = experiment.config
     rank, _ = rank_world()
-    dev = pick_device(device)
     experiment.prepare(out, dev)
     rows: list[dict[str, Any]] = []
     start = time.perf_counter()
@@ -280,8 +286,8 @@ def split_profile(profiles: dict[str, dict[str, Any]], profile: str,
                       **{k: v for k, v in overrides.items() if k in train_fields}}
     top = {k: v for k, v in base.items() if k != "train"}
     top.update({k: v for k, v in overrides.items() if k not in train_fields})
-    unknown = set(top) - known
+    settable = (known - {"train"}) | train_fields
+    unknown = set(top) - settable
     if unknown:
-        raise ValueError(f"unknown setting(s) {sorted(unknown)}; known: "
-                         f"{sorted(known | train_fields)}")
+        raise ValueError(f"unknown setting(s) {sorted(unknown)}; known: {sorted(settable)}")
     return train_settings, top

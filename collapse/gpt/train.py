@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import contextlib
 import math
+import numbers
 import os
 import signal
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,9 @@ from tqdm import tqdm
 from collapse.gpt.data import Batcher
 from collapse.gpt.model import GPT, GPTConfig
 from collapse.rundir import FORMAT_VERSION, DamagedFileError, check_format, read_run_file
+
+_FIELD_TYPES: dict[str, type] = {"int": int, "float": float, "str": str, "bool": bool}
+_TYPE_WORDS = {int: "an integer", float: "a real number", str: "a string", bool: "true or false"}
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,14 @@ class TrainConfig:
     compile: bool = False  # torch.compile on CUDA (minutes of warm-up, faster long runs)
 
     def __post_init__(self) -> None:
+        for f in fields(self):  # types first: a string where a number belongs is named here
+            value, kind = getattr(self, f.name), _FIELD_TYPES[str(f.type)]
+            is_bool = type(value) is bool
+            if kind is float and not is_bool and isinstance(value, numbers.Real):
+                object.__setattr__(self, f.name, float(value))
+            elif not isinstance(value, kind) or (kind is int and is_bool):
+                raise TypeError(f"{f.name} must be {_TYPE_WORDS[kind]}, got {value!r} "
+                                f"({type(value).__name__})")
         for name in ("batch_size", "max_iters", "eval_interval", "eval_windows"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
@@ -102,7 +114,8 @@ def pick_device(preference: str = "auto") -> torch.device:
     if preference not in ("auto", "cpu", "cuda"):
         raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', got {preference!r}")
     if preference == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("device='cuda' was requested but CUDA is not available")
+        raise ValueError("device 'cuda' was requested but CUDA is not available here; use "
+                         "'cpu' or 'auto'")
     if preference == "cpu" or not torch.cuda.is_available():
         return torch.device("cpu")
     if dist.is_initialized():
