@@ -3,7 +3,8 @@
 Served from a local HTTP server on 127.0.0.1; any request that leaves the machine is blocked
 and reported (the book must work offline, MathJax included). Per page: no JavaScript console
 errors, every image loaded, no raw TeX left where MathJax should have typeset, a figure on every
-figure page, and a screenshot in ``_build/screenshots/``.
+figure page, and a screenshot in ``_build/screenshots/``. On every page with math, at 400 px (a
+phone) and 1280 px: no display equation is clipped (each fits or scrolls to its end).
 """
 
 from __future__ import annotations
@@ -67,6 +68,46 @@ def browser() -> Iterator[Browser]:
 
 def test_there_are_pages_to_check() -> None:
     assert "book/intro.html" in PAGES and any(p.startswith("notebooks/") for p in PAGES)
+
+
+CLIPPED_EQUATIONS = """() => {
+  const out = [];
+  const width = document.documentElement.clientWidth;
+  document.querySelectorAll('mjx-container[display="true"]').forEach((el, i) => {
+    const box = el.getBoundingClientRect();
+    let scrolls = false;  // the equation, or a box around it, can be scrolled to its end
+    for (let e = el; e && e !== document.body; e = e.parentElement) {
+      const style = getComputedStyle(e);
+      if (e.scrollWidth > e.clientWidth + 1 && ['auto', 'scroll'].includes(style.overflowX)) {
+        scrolls = true;
+        break;
+      }
+    }
+    const wide = el.scrollWidth > el.clientWidth + 1 || box.right > width + 1 || box.left < -1;
+    if (wide && !scrolls) out.push(`equation ${i}: ${el.textContent.slice(0, 60)}`);
+  });
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("width", [400, 1280])
+@pytest.mark.parametrize("page_path", [p for p in PAGES
+                                       if "math" in (HTML / p).read_text(errors="ignore")])
+def test_no_equation_is_clipped(page_path: str, width: int, server: str,
+                                browser: Browser) -> None:
+    """Every typeset display equation fits its column or can be scrolled to its end."""
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.route("**/*", lambda r: r.continue_() if urlparse(r.request.url).hostname in
+               (None, "127.0.0.1") else r.abort())
+    page.goto(f"{server}/{page_path}", wait_until="networkidle")
+    page.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null")
+    clipped = page.evaluate(CLIPPED_EQUATIONS)
+    if width == 400:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / ("phone__" + page_path.replace("/", "__")
+                                          .removesuffix(".html") + ".png")), full_page=True)
+    page.close()
+    assert not clipped, f"clipped at {width} px: {clipped}"
 
 
 @pytest.mark.parametrize("page_path", PAGES)
