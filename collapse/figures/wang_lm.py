@@ -88,7 +88,9 @@ def wang_lm_data(results_dir: str | Path = RESULTS) -> WangLMData:
     for model, paradigm in RUNS:
         path = Path(results_dir) / f"{model}_{paradigm}" / "results.json"
         if path.exists():
-            found.append((f"{model.upper()}-like, {paradigm}", json.loads(path.read_text())))
+            result = json.loads(path.read_text())
+            t = result["config"]["train"]  # the shape actually trained (profiles may resize)
+            found.append((f"{t['n_layer']} × {t['n_embd']}, {paradigm}", result))
     if not found or "replace" not in found[0][0]:
         raise FileNotFoundError(f"no Replace results under {results_dir}: run `collapse "
                                 f"train-stories` (see the page) or recompute")
