@@ -142,8 +142,10 @@ def read_run_file(path: Path, load: Callable[[Path], T], *, remedy: str,
     return value
 
 
-def read_json(path: Path, *, remedy: str) -> Any:
-    return read_run_file(path, lambda p: json.loads(p.read_text()), remedy=remedy)
+def read_json(path: Path, *, remedy: str,
+              check: Callable[[Any], str | None] | None = None) -> Any:
+    """:func:`read_run_file` for a JSON file."""
+    return read_run_file(path, lambda p: json.loads(p.read_text()), remedy=remedy, check=check)
 
 
 def sha256(path: Path) -> str:

@@ -39,13 +39,11 @@ from collapse.gpt.train import TrainConfig, barrier, pick_device, rank_world, tr
 from collapse.provenance import process_git_sha, stamp, write_json_atomic
 from collapse.rundir import (
     FORMAT_VERSION,
-    DamagedFileError,
     check_format,
     checksums,
     exclusive,
     output_directory,
     read_json,
-    read_run_file,
     verify_checksums,
 )
 from collapse.validation import check_int
@@ -115,14 +113,14 @@ def run_generations(experiment: Experiment, out_dir: str | Path, *, device: str 
     out = output_directory(out_dir) if rank == 0 else Path(out_dir)
     with exclusive(out) if rank == 0 else contextlib.nullcontext():
         check_or_write_config(out, experiment.config.to_dict(), device, write=rank == 0)
-        if rank == 0:  # every completed generation's files, checked before anything is written
-            for m in range(experiment.first_generation, experiment.config.generations + 1):
-                if (gen_dir(out, m) / "metrics.json").exists():
-                    read_generation(gen_dir(out, m), m)
+        # every completed generation's files, checked once, before anything is written
+        done = {m: read_generation(gen_dir(out, m), m)
+                for m in range(experiment.first_generation, experiment.config.generations + 1)
+                if rank == 0 and (gen_dir(out, m) / "metrics.json").exists()}
         barrier()
         status = RunStatus(out, write=rank == 0)
         try:
-            result = _run_locked(experiment, out, dev, checkpoint_every, progress, status)
+            result = _run_locked(experiment, out, dev, checkpoint_every, progress, status, done)
         except KeyboardInterrupt:
             status.update("interrupted")
             raise
@@ -162,7 +160,8 @@ mid-training checkpoint, deleted once the generation is complete)."""
 
 
 def _run_locked(experiment: Experiment, out: Path, dev: torch.device, checkpoint_every: int,
-                progress: bool | None, status: RunStatus) -> dict[str, Any]:
+                progress: bool | None, status: RunStatus,
+                done: dict[int, dict[str, Any]]) -> dict[str, Any]:
     config = experiment.config
     rank, _ = rank_world()
     experiment.prepare(out, dev)
@@ -199,7 +198,7 @@ def _run_locked(experiment: Experiment, out: Path, dev: torch.device, checkpoint
             (d / "partial.pt").unlink(missing_ok=True)
         if rank != 0:
             continue
-        rows.append(read_generation(d, m))
+        rows.append(done[m] if m in done else read_generation(d, m))
         write_results(out, experiment, rows, dev, time.perf_counter() - start)
     barrier()
     return json.loads((out / "results.json").read_text()) if rank == 0 else {}
@@ -216,8 +215,7 @@ def read_generation(d: Path, m: int) -> dict[str, Any]:
             wrong = f"holds generation {record.get('generation')!r}, not {m}"
         return wrong
 
-    record = read_run_file(path, lambda p: json.loads(p.read_text()), remedy=remedy,
-                           check=problem)
+    record = read_json(path, remedy=remedy, check=problem)
     verify_checksums(d, record.pop("files", {}), remedy=remedy)
     record.pop("format_version", None)
     return record
@@ -250,11 +248,11 @@ def check_or_write_config(out: Path, config: dict[str, Any], device: str, *,
     """Refuse a run directory made with another configuration; else record this one."""
     path = out / "config.json"
     if path.exists():
-        saved = read_json(path, remedy=f"the run in {out} can't be resumed: remove {out} or "
-                                       "choose another output directory")
-        if not isinstance(saved, dict) or not isinstance(saved.get("config"), dict):
-            raise DamagedFileError(f"{path}: not a run configuration (no 'config' object); "
-                                   f"remove {out} or choose another output directory")
+        saved = read_json(
+            path, check=lambda v: None if isinstance(v, dict) and isinstance(v.get("config"), dict)
+            else "not a run configuration (no 'config' object)",
+            remedy=f"the run in {out} can't be resumed: remove {out} or choose another output "
+                   "directory")
         previous = saved["config"]
         current = json.loads(json.dumps(config))
         if previous != current:

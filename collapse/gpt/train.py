@@ -212,6 +212,7 @@ class DeferredInterrupt:
 
 
 CHECKPOINT_KEYS = ("model", "optimizer", "batcher", "torch_rng", "history", "iter")
+RESTART = "remove it to restart this generation's training from iteration 0"
 
 
 def _load_checkpoint(path: Path, device: torch.device, max_iters: int) -> dict[str, Any]:
@@ -227,8 +228,7 @@ def _load_checkpoint(path: Path, device: torch.device, max_iters: int) -> dict[s
         return wrong
 
     return read_run_file(path, lambda p: torch.load(p, map_location=device, weights_only=False),
-                         remedy="remove it to restart this generation's training from "
-                                "iteration 0", check=problem)
+                         remedy=RESTART, check=problem)
 
 
 def _atomic_save(obj: Any, path: Path) -> None:
@@ -279,8 +279,7 @@ def train(
         except (RuntimeError, ValueError, TypeError, KeyError) as err:
             first = str(err).strip().splitlines()[0][:150]
             raise DamagedFileError(f"{checkpoint}: does not fit this run's model or optimizer "
-                                   f"({first}); remove it to restart this generation's "
-                                   "training from iteration 0") from None
+                                   f"({first}); {RESTART}") from None
         history, start = state["history"], state["iter"]
     if device.type == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = True

@@ -22,7 +22,6 @@ stories.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
@@ -50,7 +49,7 @@ from collapse.gpt.stories import (
 from collapse.gpt.train import TrainConfig
 from collapse.gpt.vocabulary import Vocabulary
 from collapse.provenance import write_json_atomic
-from collapse.rundir import read_run_file
+from collapse.rundir import read_json
 from collapse.schemes import AccumulateSubsample, FullySynthetic, Scheme
 from collapse.validation import check_int
 
@@ -228,9 +227,9 @@ class StoriesExperiment:
             return None
 
         d = gen_dir(self.out, t)
-        return read_run_file(d / "stories.json", lambda p: json.loads(p.read_text()),
-                             check=problem, remedy=f"remove {d} (and the generations after it) "
-                                                   f"to recompute generation {t}")
+        return read_json(d / "stories.json", check=problem,
+                         remedy=f"remove {d} (and the generations after it) to recompute "
+                                f"generation {t}")
 
     def training_data(self, m: int) -> tuple[np.ndarray, dict[str, Any]]:
         pick = np.random.default_rng([self.config.seed, m])
