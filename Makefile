@@ -45,7 +45,8 @@ $(MATHJAX):
 	cp -r .cache/npm/node_modules/mathjax/es5/. .cache/static/mathjax/
 
 book: $(STAMP) $(MATHJAX)
-	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going --builder html
+	rm -rf _build/downloads
+	COLLAPSE_DOWNLOADS=$(CURDIR)/_build/downloads $(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going --builder html
 	@echo "Book built: $(CURDIR)/_build/html/index.html"
 
 serve: book

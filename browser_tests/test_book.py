@@ -152,3 +152,52 @@ def test_page_renders_offline(page_path: str, server: str, browser: Browser) -> 
     page.screenshot(path=str(SHOTS / (page_path.replace("/", "__").removesuffix(".html")
                                       + ".png")), full_page=True)
     page.close()
+
+
+FIRST_SCREEN = """() => {
+  const verdict = document.querySelector('main div.admonition.verdict');
+  const img = document.querySelector('main figure img');
+  const column = document.querySelector('main article.bd-article');
+  return {
+    verdict: verdict ? verdict.querySelector('.admonition-title').textContent.trim() : null,
+    verdictBottom: verdict ? verdict.getBoundingClientRect().bottom : null,
+    figureTop: img ? img.getBoundingClientRect().top : null,
+    figureWidth: img ? img.clientWidth : 0,
+    naturalWidth: img ? img.naturalWidth : 0,
+    columnWidth: column ? column.clientWidth : 0,
+    fullSizeLink: img ? !!img.closest('a.figure-full-size') : false,
+  };
+}"""
+
+DOWNLOADS = """() => Array.from(document.querySelectorAll('main a.download'))
+  .map(a => [a.textContent.trim(), a.href])"""
+
+FIGURE_PAGES = [p for p in PAGES if p.startswith("notebooks/")]
+
+
+@pytest.mark.parametrize("page_path", FIGURE_PAGES)
+def test_figure_and_verdict_on_the_first_screen(page_path: str, server: str,
+                                                browser: Browser) -> None:
+    """At 1280 × 800: the verdict box, then the figure starting on screen and filling the
+    688-px column the figures are sized for (collapse.plotting.COLUMN_PX), with a click-through
+    to full size; and the page offers its notebook, figure, data and citation for download."""
+    from collapse.plotting import COLUMN_PX
+    from collapse.report import VERDICTS
+
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(f"{server}/{page_path}", wait_until="networkidle")
+    shown = page.evaluate(FIRST_SCREEN)
+    downloads = page.evaluate(DOWNLOADS)
+    statuses = {label: page.request.get(href).status for label, href in downloads}
+    page.close()
+    assert shown["verdict"] is not None, "no verdict box"
+    assert shown["verdict"].removeprefix("Verdict: ") in VERDICTS
+    assert shown["figureTop"] is not None and shown["figureTop"] < 800 - 150, shown
+    assert shown["verdictBottom"] <= shown["figureTop"], "the verdict comes first"
+    assert shown["columnWidth"] >= COLUMN_PX - 8, shown
+    assert shown["figureWidth"] >= min(shown["naturalWidth"], 0.95 * shown["columnWidth"]), shown
+    assert shown["fullSizeLink"], "the figure does not open at full size"
+    labels = " ".join(statuses)
+    for kind in (".ipynb", ".md", "SVG", ".npz", "CITATION.cff"):
+        assert kind in labels, f"no {kind} download among {list(statuses)}"
+    assert all(code == 200 for code in statuses.values()), statuses

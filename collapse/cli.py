@@ -1,7 +1,7 @@
 """``collapse``: re-run any figure notebook with new parameters, or list what it accepts.
 
     collapse params notebooks/seddik_fig1.md
-    collapse run notebooks/seddik_fig1.md -p n 100 [--profile quick|paper] [-o runs/]
+    collapse run notebooks/seddik_fig1.md -p n 100 [--profile book|paper|quick] [-o runs/]
 
 Every error ends in one ``collapse: error: …`` line on stderr and a non-zero exit status:
 2 a bad parameter, setting, path or damaged run file; 1 a notebook cell or run that failed;
@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from collapse.notebook import (
-    PAPER_PROFILE,
+    DEFAULT_PROFILE,
     NotebookExecutionError,
     NotebookFormatError,
     ParameterError,
@@ -41,8 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("notebook", help="path to a notebooks/*.md figure notebook")
     run.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
                      metavar=("NAME", "VALUE"), help="override a parameter (repeatable)")
-    run.add_argument("--profile", default=PAPER_PROFILE,
-                     help="named parameter set: 'paper' (the defaults) or 'quick' (seconds)")
+    run.add_argument("--profile", default=DEFAULT_PROFILE,
+                     help="named parameter set: 'book' (the defaults), 'paper' (the paper's "
+                          "values, where it states them) or 'quick' (seconds)")
     run.add_argument("-o", "--output", default="runs",
                      help="output root; files go to OUTPUT/<notebook name>/ (default: runs)")
     run.add_argument("--log-output", action="store_true",
@@ -118,14 +119,14 @@ def _print_params(path: str) -> None:
     spec = notebook_spec(path)
     rows = [(p.name, p.type_name, repr(p.default), p.allowed(), p.help)
             for p in spec.parameters.values()]
-    header = ("name", "type", "default (paper)", "allowed", "description")
+    header = ("name", "type", "default (book)", "allowed", "description")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
     for row in [header, *rows]:
         print("  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths, strict=True))
               + "  " + row[4])
     for name, values in spec.profiles.items():
-        if name != PAPER_PROFILE:
-            shown = ", ".join(f"{k}={v!r}" for k, v in values.items())
+        if name != DEFAULT_PROFILE:
+            shown = ", ".join(f"{k}={v!r}" for k, v in values.items()) or "the book's defaults"
             print(f"\nprofile {name}: {shown}")
 
 

@@ -1,7 +1,7 @@
 """Re-run any figure notebook with new parameters: jupytext → validation → papermill.
 
 A figure notebook is a MyST ``.md`` file with exactly one code cell tagged ``parameters``. Each
-line of that cell declares one parameter, with a type, a literal default (the ``paper`` profile)
+line of that cell declares one parameter, with a type, a literal default (the ``book`` profile)
 and, in the trailing comment, the allowed values and a description::
 
     n: int = 1000                 # [2, 100000] samples per context per generation
@@ -42,7 +42,11 @@ from collapse.plotting import OUTPUT_DIR_ENV
 from collapse.provenance import git_sha, write_json_atomic
 from collapse.rundir import exclusive, output_directory
 
-PAPER_PROFILE = "paper"
+DEFAULT_PROFILE = "book"
+"""The notebook's literal defaults: what the book shows (not necessarily the paper's values)."""
+PAPER_VALUES_PROFILE = "paper"
+"""Declared in the front matter where the paper states its values (``paper: {}`` if the
+defaults are the paper's)."""
 PARAMETER_TYPES: dict[str, type] = {"int": int, "float": float, "bool": bool, "str": str}
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
@@ -156,7 +160,7 @@ class NotebookSpec:
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def resolve(
-        self, profile: str = PAPER_PROFILE, overrides: Mapping[str, Any] | None = None
+        self, profile: str = DEFAULT_PROFILE, overrides: Mapping[str, Any] | None = None
     ) -> dict[str, Any]:
         """Defaults, then the profile, then ``overrides``: every value checked, all returned."""
         if profile not in self.profiles:
@@ -262,7 +266,7 @@ def notebook_spec(path: str | os.PathLike[str]) -> NotebookSpec:
     nb = read_notebook(path)
     params = parse_parameters(_parameters_cell(nb, path).source, f"{path.name} parameters cell")
     declared = nb.metadata.get("collapse", {}).get("profiles", {}) or {}
-    profiles: dict[str, dict[str, Any]] = {PAPER_PROFILE: {}}
+    profiles: dict[str, dict[str, Any]] = {DEFAULT_PROFILE: {}}
     for name, values in declared.items():
         profiles[str(name)] = dict(values or {})
     spec = NotebookSpec(path=path, parameters=params, profiles=profiles)
@@ -301,7 +305,7 @@ def run_notebook(
     path: str | os.PathLike[str],
     *,
     overrides: Mapping[str, Any] | None = None,
-    profile: str = PAPER_PROFILE,
+    profile: str = DEFAULT_PROFILE,
     output_root: str | os.PathLike[str] = "runs",
     progress_bar: bool = True,
     log_output: bool = False,

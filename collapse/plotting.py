@@ -33,24 +33,55 @@ STYLE: dict[str, Any] = {
     "figure.dpi": 100,
     "savefig.dpi": 150,
     "font.family": "DejaVu Sans",  # ships with matplotlib: identical glyphs on every machine
-    "font.size": 9,
-    "axes.titlesize": 10,
-    "axes.labelsize": 9,
+    # Sizes for the book's content column (COLUMN_PX): a figure at most MAX_WIDTH_IN wide shows
+    # its smallest text (9.5 pt) at >= MIN_TEXT_PX CSS pixels on a 1280-px-wide screen.
+    "font.size": 10,
+    "axes.titlesize": 10.5,
+    "axes.labelsize": 10,
+    "xtick.labelsize": 9.5,
+    "ytick.labelsize": 9.5,
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.prop_cycle": cycler(color=list(PALETTE)),
     "axes.grid": True,
     "grid.alpha": 0.3,
     "legend.frameon": False,
-    "legend.fontsize": 8,
+    "legend.fontsize": 9.5,
     "lines.linewidth": 1.2,
     "image.cmap": "viridis",
     "svg.hashsalt": "collapse",
     "path.simplify": True,
 }
 
+COLUMN_PX = 688
+"""Width of the book's content column in CSS pixels in a 1280-px window (sphinx-book-theme 1.x;
+the browser test measures it)."""
+MIN_TEXT_PX = 9.0
+"""The smallest text a displayed figure may show, in CSS pixels."""
+MAX_WIDTH_IN = 10.0
+"""The widest figure: its PNG (``figure.dpi`` 100) is shrunk by COLUMN_PX / 1000 in the column."""
+
+
+def displayed_text_px(fig: Figure, column_px: float = COLUMN_PX) -> float:
+    """The height in CSS pixels of ``fig``'s smallest visible text when the book shows it.
+
+    The book shows a figure's PNG at ``figure.dpi`` pixels per inch, shrunk to the column when
+    wider; a text of f points is f/72 inches tall.
+    """
+    from matplotlib.text import Text
+
+    width_px = fig.get_figwidth() * fig.dpi
+    shrink = min(1.0, column_px / width_px)
+    sizes = [t.get_fontsize() for t in fig.findobj(Text)
+             if t.get_visible() and t.get_text().strip()]
+    return float(min(sizes)) / 72.0 * fig.dpi * shrink
+
+
 OUTPUT_DIR_ENV = "COLLAPSE_OUTPUT_DIR"
 """Environment variable set by ``collapse run``: where notebooks write figure and data files."""
+DOWNLOADS_ENV = "COLLAPSE_DOWNLOADS"
+"""Set by ``make book``: where a page's figure (SVG), numbers (.npz) and notebook (.ipynb) are
+written for the page to offer as downloads (``_build/downloads``, outside the source tree)."""
 
 
 @contextlib.contextmanager
@@ -80,16 +111,24 @@ def output_dir() -> Path | None:
     return Path(value) if value else None
 
 
-def export(fig: Figure, data: dict[str, Any], name: str) -> list[Path]:
-    """Write ``fig`` (PNG and SVG) and ``data`` (.npz) under ``$COLLAPSE_OUTPUT_DIR``, if set.
+def downloads_dir() -> Path | None:
+    """Where the book build collects each page's downloads, or None (not a book build)."""
+    value = os.environ.get(DOWNLOADS_ENV)
+    return Path(value).resolve() if value else None
 
-    Notebooks call this unconditionally; in the book build the variable is unset and nothing is
-    written into the source tree.
+
+def export(fig: Figure, data: dict[str, Any], name: str) -> list[Path]:
+    """Write ``fig`` (PNG and SVG) and ``data`` (.npz) under ``$COLLAPSE_OUTPUT_DIR``.
+
+    Notebooks call this unconditionally. ``collapse run`` sets that variable; ``make book`` sets
+    ``$COLLAPSE_DOWNLOADS`` instead (the SVG and .npz a page offers for download). With neither
+    set nothing is written, and never into the source tree.
     """
-    directory = output_dir()
+    directory = output_dir() or downloads_dir()
     if directory is None:
         return []
-    written = [save_figure(fig, directory / f"{name}.{ext}") for ext in ("png", "svg")]
+    exts = ("png", "svg") if output_dir() is not None else ("svg",)
+    written = [save_figure(fig, directory / f"{name}.{ext}") for ext in exts]
     arrays = {key: np.asarray(value) for key, value in data.items()}
     npz = directory / f"{name}.npz"
     np.savez_compressed(npz, **arrays)  # type: ignore[arg-type]
@@ -130,4 +169,4 @@ def draw_simplex(ax: Axes, labels: Sequence[str] = ("token 1", "token 2", "token
             ax.plot(seg[:, 0], seg[:, 1], color="0.88", lw=0.5, zorder=0)
     offsets = [(-0.04, -0.05, "right"), (0.04, -0.05, "left"), (0.0, 0.04, "center")]
     for (x, y), (dx, dy, ha), label in zip(TRIANGLE, offsets, labels, strict=True):
-        ax.text(x + dx, y + dy, label, ha=ha, va="center", fontsize=9)
+        ax.text(x + dx, y + dy, label, ha=ha, va="center", fontsize=10)

@@ -194,7 +194,7 @@ CLI_CASES: list[tuple[str, str, str]] = [
      "parameter 'n' given twice"),
     ('run: unknown profile',
      'run {fig1} --profile huge',
-     "profile 'huge' is not defined for seddik_fig1.md; choose one of {paper, quick}"),
+     "profile 'huge' is not defined for seddik_fig1.md; choose one of {book, paper, quick}"),
     ('run: output is a file',
      'run {fig1} --profile quick -o {file}',
      'output directory {file}/seddik_fig1 lies under the file {file}, not a directory; choose another path'),

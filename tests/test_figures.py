@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from conftest import MPL_COMPARE, NOTEBOOKS
@@ -17,6 +18,7 @@ from matplotlib.figure import Figure
 
 from collapse.figures import extensions, seddik, seddik_lm, seddik_schemes, theory, wang, wang_lm
 from collapse.notebook import notebook_spec
+from collapse.plotting import MAX_WIDTH_IN, MIN_TEXT_PX, displayed_text_px
 from collapse.validation import parse_numbers
 
 
@@ -111,6 +113,17 @@ def test_figure_data_matches_baseline(name: str, data_baseline) -> None:  # type
 @pytest.mark.mpl_image_compare(**MPL_COMPARE)
 def test_figure_image(name: str) -> Figure:
     return FIGURES[name][1](quick_data(name))
+
+
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_figure_text_is_legible_in_the_book_column(name: str) -> None:
+    """Shown in the 688-px content column, every text of the figure is >= 9 CSS px tall."""
+    fig = FIGURES[name][1](quick_data(name))
+    try:
+        assert fig.get_figwidth() <= MAX_WIDTH_IN
+        assert displayed_text_px(fig) >= MIN_TEXT_PX
+    finally:
+        plt.close(fig)
 
 
 def test_fig1_data_is_consistent() -> None:

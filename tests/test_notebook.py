@@ -56,7 +56,7 @@ def test_malformed_parameters_cells_are_rejected(source: str) -> None:
 def test_every_notebook_declares_valid_parameters_and_a_quick_profile(path: Path) -> None:
     spec = notebook_spec(path)
     assert "quick" in spec.profiles
-    assert spec.resolve("paper") == {k: p.default for k, p in spec.parameters.items()}
+    assert spec.resolve("book") == {k: p.default for k, p in spec.parameters.items()}
 
 
 @pytest.mark.parametrize(
@@ -145,6 +145,14 @@ def test_fig5_notebook_recomputes_at_the_quick_profile(tmp_path: Path) -> None:
     assert glued["fig5_fully_final_deviation"] == pytest.approx(data.deviation[0, -1])
     assert "1 layers x 32 wide" in glued["fig5_scale_fully"]
     assert "device cpu" in glued["fig5_scale_fully"]
+
+
+def test_theory_pages_have_no_paper_profile_and_lm_pages_a_gpu_one() -> None:
+    # "paper" names the paper's values only where the paper states them
+    assert "paper" not in notebook_spec(FIG1.parent / "theory_seddik_theorem2.md").profiles
+    lm = notebook_spec(FIG1.parent / "wang_fig2.md")
+    assert lm.resolve("paper")["lm_profile"] == "paper"
+    assert lm.resolve("book")["lm_profile"] == "cpu"
 
 
 def test_page_report_knows_profiles_and_writes_the_rerun_command() -> None:

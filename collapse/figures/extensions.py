@@ -102,8 +102,8 @@ def exact_chain_plot(data: ExactChainData) -> Figure:
                 label=f"Monte Carlo ({summary['runs']} runs)")
         m = np.arange(data.pmf.size)
         ax.plot(m[1: last + 1], data.pmf[1: last + 1], color="black", lw=1.2,
-                label=f"exact P(T = m) ({data.states} states)")
-        ax.axvline(data.expected_T, color="black", ls=":", label=f"exact E[T] = "
+                label=rf"exact $\mathbb{{P}}(T = m)$ ({data.states} states)")
+        ax.axvline(data.expected_T, color="black", ls=":", label=r"exact $\mathbb{E}[T]$ = "
                    f"{data.expected_T:.2f}")
         ax.axvline(data.bound_lower, color=BOUND_COLOR, ls="--", label="eq. (8) bounds")
         if data.bound_upper <= last:
@@ -113,7 +113,7 @@ def exact_chain_plot(data: ExactChainData) -> Figure:
         ax.legend(loc="upper right")
 
         mc = (data.mc_times[None, :] <= m[: last + 1, None]).mean(axis=1)
-        ax2.plot(m[: last + 1], data.cdf[: last + 1], color="black", lw=1.2, label="exact ρ_m")
+        ax2.plot(m[: last + 1], data.cdf[: last + 1], color="black", lw=1.2, label=r"exact $\rho_m$")
         ax2.step(m[: last + 1], mc, where="post", color=PALETTE[5], label="Monte Carlo")
         ax2.plot(m[: last + 1], np.clip(data.rho_lower[: last + 1], 0, None), "--",
                  color=BOUND_COLOR, label="eq. (7) bounds")
@@ -147,6 +147,8 @@ class AccumulateSubsampleData(_Arrays):
         out: dict[str, float | int] = {
             "N": self.N, "generations": int(self.sigma.shape[1] - 1),
             "initial_support": int(np.count_nonzero(self.initial)),
+            # tokens present in the N real samples D0 (the support of p^(1), every scheme)
+            "real_data_support": float(self.support_mean[0, 1]),
             "replace_final_support": float(self.support_mean[0, -1]),
             "replace_collapsed_share": float(self.collapsed_share[0, -1]),
         }
@@ -191,7 +193,7 @@ def accumulate_subsample_plot(data: AccumulateSubsampleData) -> Figure:
     colors = [MEAN_COLOR, *PALETTE[: data.rates.size]]
     m = np.arange(data.sigma.shape[1])
     with project_style():
-        fig, axes = plt.subplots(1, 3, figsize=(11.5, 3.6), layout="constrained")
+        fig, axes = plt.subplots(1, 3, figsize=(10.0, 3.6), layout="constrained")
         for c, (label, color) in enumerate(zip(labels, colors, strict=True)):
             style = "-" if c else "--"
             axes[0].plot(m, data.sigma[c], style, color=color)
@@ -203,5 +205,5 @@ def accumulate_subsample_plot(data: AccumulateSubsampleData) -> Figure:
                     title="Drift from the first model")
         axes[2].set(xlabel="generation m", ylabel=r"mean $|\mathrm{supp}\, p^{(m)}|$",
                     title="Tokens still alive", ylim=(0, None))
-        axes[1].legend(loc="center right", fontsize=7)
+        axes[1].legend(loc="center right")
     return fig

@@ -60,6 +60,20 @@ def _describe(result: dict[str, Any]) -> str:
             f"git {prov['git_sha'][:12]}; {prov['created']}")
 
 
+def run_dirs(results_dir: str | Path = RESULTS) -> list[Path]:
+    """The two run folders, Fully then Partially Synthetic."""
+    return [Path(results_dir) / name for name in SCHEME_DIRS]
+
+
+def scale_line(results_dir: str | Path = RESULTS) -> str:
+    """One line for the verdict box: the trained shape and size against Table 1's."""
+    result = json.loads((run_dirs(results_dir)[0] / "results.json").read_text())
+    t = result["config"]["train"]
+    return (f"reduced: a {t['n_layer']} × {t['n_embd']} GPT, context {t['block_size']}, "
+            f"{len(result['rows']) - 1} generations (Table 1: 8 × 256, context 128; scale "
+            f"table below)")
+
+
 def fig5_data(results_dir: str | Path = RESULTS) -> Fig5Data:
     """Read ``results_dir/{fully,partially}/results.json`` into the arrays behind Figure 5."""
     results = []
@@ -110,7 +124,7 @@ def fig5_plot(data: Fig5Data) -> Figure:
                     label=f"{labels[s]}, on samples of $p^{{(0)}}$")
         ax.set(xlabel="generation m", ylabel="validation loss",
                title="Validation loss (text: tiny Shakespeare)")
-        ax.legend(loc="upper left", fontsize=7)
+        ax.legend(loc="upper left")
         cmap = plt.get_cmap("viridis")
         for s, ax in enumerate(axes[1]):
             for m in range(1, g.size):
@@ -118,7 +132,7 @@ def fig5_plot(data: Fig5Data) -> Figure:
                         label=f"m = {m}")
             ax.set(xlabel="training iteration", ylabel="validation loss",
                    title=f"{labels[s]}: training curves")
-            ax.legend(loc="upper right", fontsize=7, ncol=2)
+            ax.legend(loc="upper right", ncol=2)
     return fig
 
 

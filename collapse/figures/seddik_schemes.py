@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 from numpy.typing import NDArray
 
 from collapse.distributions import power_law
@@ -55,13 +56,21 @@ class _Arrays:
         return {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
 
 
-def _initial_panel(ax: Axes, p: NDArray[np.float64], title: str) -> None:
-    """The paper's top-row view of p: probabilities (log scale) over the token index."""
+def _initial_panel(ax: Axes, p: NDArray[np.float64], title: str, shown: int) -> None:
+    """The paper's top-row view of p: probabilities (log scale) over the first ``shown`` tokens.
+
+    ``shown`` is the largest support of the figure's columns: the remaining tokens of the
+    s = 600 vocabulary have p_i = 0 and would leave most of the panel empty.
+    """
     tokens = np.arange(1, p.size + 1)
     ax.semilogy(tokens[p > 0], p[p > 0], ".", ms=3, color=PALETTE[0])
-    ax.set_xlim(0, p.size + 1)
-    ax.set_xlabel("token i")
+    ax.set_xlim(0, shown + 1)
+    ax.set_xlabel(f"token $i$ (first {shown} of {p.size})" if shown < p.size else "token $i$")
     ax.set_title(title)
+
+
+def _largest_support(initial: NDArray[np.float64]) -> int:
+    return int(max(np.flatnonzero(p > 0).max() + 1 for p in initial))
 
 
 # --- Figure 2 -----------------------------------------------------------------------------------
@@ -137,11 +146,12 @@ def fig2_plot(data: Fig2Data) -> Figure:
     """Top: each initial distribution (log scale). Bottom: mean T vs n, eq. (8)'s lower bound."""
     cols = data.initial.shape[0]
     with project_style():
-        fig, axes = plt.subplots(2, cols, figsize=(3.0 * cols, 5.6), layout="constrained",
+        fig, axes = plt.subplots(2, cols, figsize=(2.5 * cols, 5.2), layout="constrained",
                                  squeeze=False)
+        shown = _largest_support(data.initial)
         for d in range(cols):
             _initial_panel(axes[0, d], data.initial[d],
-                           rf"$\tilde s$ = {data.support[d]}, $S_0$ = {data.s0[d]:g}")
+                           rf"$\tilde s$ = {data.support[d]}, $S_0$ = {data.s0[d]:g}", shown)
             ax = axes[1, d]
             ax.plot(data.n_values, data.mean_T[d], "x", color=PALETTE[0], ms=6,
                     label=f"mean T ({data.runs} runs)")
@@ -150,7 +160,7 @@ def fig2_plot(data: Fig2Data) -> Figure:
             ax.set_xlabel("sample size n")
             ax.set_ylim(0, None)
             if d == 0:
-                axes[0, d].set_ylabel("p_i (log scale)")
+                axes[0, d].set_ylabel("$p_i$ (log scale)")
                 ax.set_ylabel("total-collapse time T")
                 ax.legend(loc="upper left")
     return fig
@@ -250,10 +260,22 @@ def fig4_data(*, N: int = 100, n: int = 10, s0_values: tuple[float, ...] = FIG4_
                                     progress=progress)
 
 
-def _run_lines(ax: Axes, values: NDArray[np.float64], ylabel: str | None) -> None:
-    """Thin yellow line per run and the bold red mean, over generations 0..G."""
-    m = np.arange(values.shape[0])
-    ax.plot(m, values, color=RUN_COLOR, lw=0.5, alpha=0.35)
+SHOWN_RUNS = 3
+"""Runs drawn one by one; the rest show as the 10–90 % band (100 lines would be a solid block)."""
+
+
+def _run_lines(ax: Axes, values: NDArray[np.float64], ylabel: str | None, *,
+               first: int = 0) -> None:
+    """The 10–90 % band of the runs, a few single runs and the bold mean, over m = first..G.
+
+    The deviation rows start at m = 2: ‖p^(m) − p^(1)‖₁ is 0 at m = 1 by definition, and m = 0
+    (the distance from the ground truth to the first estimate) is another quantity.
+    """
+    m = np.arange(values.shape[0])[first:]
+    values = values[first:]
+    low, high = np.quantile(values, [0.1, 0.9], axis=1)
+    ax.fill_between(m, low, high, color=RUN_COLOR, alpha=0.3, lw=0, label="10–90 % of runs")
+    ax.plot(m, values[:, :SHOWN_RUNS], color=RUN_COLOR, lw=0.6, alpha=0.9)
     ax.plot(m, values.mean(axis=1), color=MEAN_COLOR, lw=1.8, label="mean over runs")
     ax.set_xlabel("generation m")
     if ylabel:
@@ -265,14 +287,15 @@ def partially_synthetic_plot(data: PartiallySyntheticData, *, by: str) -> Figure
     cols = data.n_values.size
     rows = 3 if by == "p" else 2
     with project_style():
-        fig, axes = plt.subplots(rows, cols, figsize=(3.0 * cols, 2.5 * rows + 0.4),
+        fig, axes = plt.subplots(rows, cols, figsize=(min(10.0, 3.0 * cols), 2.5 * rows + 0.4),
                                  layout="constrained", squeeze=False, sharey="row")
+        shown = _largest_support(data.initial)
         for c in range(cols):
             top = 0
             title = f"n = {data.n_values[c]}, N = {data.N}"
             if by == "p":
-                _initial_panel(axes[0, c], data.initial[c], rf"$S_0$ = {data.s0[c]:.2f}")
-                axes[0, c].set_ylabel("p_i (log scale)" if c == 0 else "")
+                _initial_panel(axes[0, c], data.initial[c], rf"$S_0$ = {data.s0[c]:.2f}", shown)
+                axes[0, c].set_ylabel("$p_i$ (log scale)" if c == 0 else "")
                 top = 1
                 title = rf"$S_0$ = {data.s0[c]:.2f}, n = {data.n_values[c]}, N = {data.N}"
             ax = axes[top, c]
@@ -284,9 +307,9 @@ def partially_synthetic_plot(data: PartiallySyntheticData, *, by: str) -> Figure
                     label="eq. (9) corrected")
             ax.set_title(title)
             if c == 0:
-                ax.legend(loc="upper right", fontsize=7)
+                ax.legend(loc="upper right")
             _run_lines(axes[top + 1, c], data.deviation[c],
-                       r"$\|p^{(m)} - p^{(1)}\|_1$" if c == 0 else None)
+                       r"$\|p^{(m)} - p^{(1)}\|_1$" if c == 0 else None, first=2)
     return fig
 
 
@@ -351,14 +374,14 @@ def fig6_plot(data: Fig6Data) -> Figure:
     titles = ["Fully Synthetic (K = 1)", f"Most Recent, K = {data.windows[0]}",
               f"Most Recent, K = {data.windows[1]}", "Randomly Sampled"]
     with project_style():
-        fig, axes = plt.subplots(3, cols, figsize=(3.0 * cols, 7.6), layout="constrained",
+        fig, axes = plt.subplots(3, cols, figsize=(2.5 * cols, 7.2), layout="constrained",
                                  squeeze=False)
         for c in range(cols):
             _run_lines(axes[0, c], data.sigma[c], r"$\sigma_m$" if c == 0 else None)
             axes[0, c].set_title(f"{titles[c]}, n = {data.n}")
             axes[0, c].set_ylim(0, 1.05)
             _run_lines(axes[1, c], data.deviation[c],
-                       r"$\|p^{(m)} - p^{(1)}\|_1$" if c == 0 else None)
+                       r"$\|p^{(m)} - p^{(1)}\|_1$" if c == 0 else None, first=2)
             axes[1, c].set_ylim(0, 2.05)
             ax = axes[2, c]
             t = data.collapse_time[c]
@@ -368,8 +391,14 @@ def fig6_plot(data: Fig6Data) -> Figure:
                 ax.axvline(done.mean(), color=MEAN_COLOR, lw=1.5,
                            label=f"mean T = {done.mean():.1f}")
                 ax.legend(loc="upper right")
-            ax.set_xlabel("total-collapse time T")
-            ax.set_title(f"{done.size} of {t.size} runs collapsed", fontsize=9)
+                ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+            else:
+                ax.set_yticks([])
+                ax.set_xticks([])
+                ax.text(0.5, 0.5, f"no run collapsed\nin {data.sigma.shape[1] - 1} generations",
+                        ha="center", va="center", transform=ax.transAxes)
+            ax.set_xlabel("total-collapse time $T$")
+            ax.set_title(f"{done.size} of {t.size} runs collapsed")
             if c == 0:
                 ax.set_ylabel("runs")
     return fig

@@ -83,7 +83,8 @@ def theorem2_plot(data: Theorem2Data) -> Figure:
     cols = data.N_values.size
     m = np.arange(data.mc_mean.shape[1])
     with project_style():
-        fig, axes = plt.subplots(1, cols, figsize=(3.0 * cols, 3.2), layout="constrained",
+        fig, axes = plt.subplots(1, cols, figsize=(min(10.0, 3.0 * cols), 3.2),
+                                 layout="constrained",
                                  squeeze=False)
         for c, ax in enumerate(axes[0]):
             ax.errorbar(m, data.mc_mean[c], yerr=3 * data.mc_se[c], fmt="o", ms=3,
@@ -93,7 +94,7 @@ def theorem2_plot(data: Theorem2Data) -> Figure:
             ax.set(xlabel="generation m", title=f"N = {data.N_values[c]}, n = {data.n}")
             if c == 0:
                 ax.set_ylabel(r"$S_m = \mathbb{E}\,\sigma_m$")
-                ax.legend(loc="lower right", fontsize=7)
+                ax.legend(loc="lower right")
     return fig
 
 
@@ -142,18 +143,42 @@ def theorem3_table(cases: tuple[tuple[int, int, float], ...] = THEOREM3_CASES) -
 
 
 def theorem3_plot(table: Theorem3Table) -> Figure:
-    """Largest admissible n: eq. (11) vs the exact inversion of the Theorem 3 bound."""
-    labels = [f"s={a}, N={b:.0e}, ε={c:g}" for a, b, c in
+    """Largest admissible n: eq. (11) vs the exact inversion of the Theorem 3 bound.
+
+    A logarithmic axis (the values span 0 to ~10^3) with each value written at its marker;
+    a setting where a side is below 1 (eq. (11) negative, or no n at all) is marked at the
+    left edge and labelled so.
+    """
+    labels = [rf"$s$ = {a}, $N$ = {_power_of_ten(b)}, $\varepsilon$ = {c:g}" for a, b, c in
               zip(table.s, table.N, table.epsilon, strict=True)]
     y = np.arange(len(labels))
+    floor = 0.5
     with project_style():
-        fig, ax = plt.subplots(figsize=(7.0, 3.6), layout="constrained")
-        ax.barh(y - 0.2, np.maximum(table.eq11, 0), height=0.4, color=PALETTE[0],
-                label="eq. (11), right-hand side (0 if negative)")
-        ax.barh(y + 0.2, table.exact, height=0.4, color=PALETTE[1],
-                label="largest n with Theorem 3 bound < ε")
+        fig, ax = plt.subplots(figsize=(7.0, 3.8), layout="constrained")
+        for offset, values, color, marker, label in (
+                (-0.15, table.eq11, PALETTE[0], "o", "eq. (11), right-hand side"),
+                (0.15, table.exact, PALETTE[1], "s",
+                 r"largest $n$ with Theorem 3 bound $< \varepsilon$")):
+            values = np.asarray(values, dtype=np.float64)
+            shown = np.maximum(values, floor)
+            ax.hlines(y + offset, floor, shown, color=color, lw=2)
+            ax.plot(shown, y + offset, marker, color=color, label=label)
+            for yy, v, at in zip(y + offset, values, shown, strict=True):
+                text = f"{v:,.0f}" if v >= 1 else ("none" if v <= 0 else f"{v:.2f}")
+                ax.annotate(text, (at, yy), xytext=(5, 0), textcoords="offset points",
+                            va="center", fontsize=9.5, color=color)
+        ax.set_xscale("log")
+        ax.set_xlim(floor, max(float(np.max(table.exact)), 1.0) * 30)
         ax.set_yticks(y, labels)
         ax.invert_yaxis()
-        ax.set_xlabel("largest synthetic sample size n")
+        ax.set_xlabel("largest synthetic sample size $n$ (log scale; < 1: none)")
         ax.legend(loc="lower right")
     return fig
+
+
+def _power_of_ten(x: float) -> str:
+    """``1e6`` → ``$10^{6}$``; other numbers with thousands separators."""
+    exponent = np.log10(x)
+    if float(exponent).is_integer():
+        return rf"$10^{{{int(exponent)}}}$"
+    return f"{x:,.0f}"

@@ -85,7 +85,7 @@ def wang_fig1_plot(data: WangFig1Data) -> Figure:
                             edgecolor="white")
                     if width >= 0.08:
                         ax.text(left + width / 2, m, names[t], ha="center", va="center",
-                                color="white", fontsize=9)
+                                color="white", fontsize=9.5)
                     left += width
             ax.set_title(title)
             ax.set_xlim(0, 1)
@@ -197,32 +197,30 @@ def wang_count_model_plot(data: WangCountModelData) -> Figure:
     mean ± 2 sd per k. Right: the closed form with realized α's on the simulated corpus."""
     g = np.arange(data.p_hat.shape[1])
     with project_style():
-        fig, axes = plt.subplots(1, 3, figsize=(12.0, 3.6), layout="constrained")
+        fig, axes = plt.subplots(1, 3, figsize=(10.0, 3.8), layout="constrained")
         ax = axes[0]
         ax.plot(g, data.p_hat[0, :, :60], color="#E8B500", lw=0.5, alpha=0.5)
         ax.plot(g, data.p_hat[0].mean(axis=1), color=MEAN_COLOR, lw=1.8, label="mean")
-        ax.axhline(data.p, color="black", ls=":", label=f"p = {data.p:g}")
+        ax.axhline(data.p, color="black", ls=":", label=f"$p$ = {data.p:g}")
         ax.set(xlabel="generation n", ylabel=r"$\hat p_n(v_i \mid x)$", ylim=(-0.02, 1.02),
                title="Replace: drift to 0 or 1 (60 runs shown)")
         ax.legend(loc="lower left")
-        ax = axes[1]
+        ax = axes[1]  # the spread across runs: one line per paradigm, no overlapping bands
+        ax.plot(g, data.p_hat[0].std(axis=1), color=MEAN_COLOR, lw=1.8, label="Replace")
         for c, k in enumerate(data.rates, start=1):
-            mean, sd = data.p_hat[c].mean(axis=1), data.p_hat[c].std(axis=1)
-            color = PALETTE[(c - 1) % len(PALETTE)]
-            ax.plot(g, mean, color=color, label=f"k = {k:g}")
-            ax.fill_between(g, mean - 2 * sd, mean + 2 * sd, color=color, alpha=0.15)
-        ax.axhline(data.p, color="black", ls=":")
-        ax.set(xlabel="generation n", ylim=(-0.02, 1.02),
-               title="Accumulate-Subsample: mean ± 2 sd")
-        ax.legend(loc="lower left")
+            ax.plot(g, data.p_hat[c].std(axis=1), color=PALETTE[(c - 1) % len(PALETTE)],
+                    label=f"Accumulate-Subsample, $k$ = {k:g}")
+        ax.set(xlabel="generation n", ylabel=r"sd of $\hat p_n(v_i \mid x)$ over runs",
+               ylim=(0, None), title="Spread across runs")
+        ax.legend(loc="upper left")
         ax = axes[2]
         c = data.rates.size - 1  # the smallest rate, the slowest to settle
         for r in range(3):
             ax.plot(g, data.corpus_p[c, :, r], color=PALETTE[r], lw=1.0)
             ax.plot(g[::10], data.closed_form[c, ::10, r], "o", color=PALETTE[r], ms=3, mfc="none")
         ax.set(xlabel="generation n", ylabel=r"$p_{C_n}(v_i \mid x)$",
-               title=f"Theorem 2.1 with realized α (k = {data.rates[c]:g})")
+               title=rf"Closed form, realized $\alpha$ ($k$ = {data.rates[c]:g})")
         ax.plot([], [], color="0.3", label="simulated corpus")
         ax.plot([], [], "o", color="0.3", mfc="none", label="closed form")
-        ax.legend(loc="lower left")
+        ax.legend(loc="best")
     return fig

@@ -82,6 +82,23 @@ def _describe(label: str, result: dict[str, Any]) -> str:
             f"{prov['git_sha'][:12]}; {prov['created'][:10]}")
 
 
+def run_dirs(results_dir: str | Path = RESULTS) -> list[Path]:
+    """The run folders present under ``results_dir`` (``1m_replace``, ``1m_accumulate``, …)."""
+    return [Path(results_dir) / f"{model}_{paradigm}" for model, paradigm in RUNS
+            if (Path(results_dir) / f"{model}_{paradigm}" / "results.json").exists()]
+
+
+def scale_line(results_dir: str | Path = RESULTS) -> str:
+    """One line for the verdict box: the trained shape and size against the paper's."""
+    result = json.loads((run_dirs(results_dir)[0] / "results.json").read_text())
+    t = result["config"]["train"]
+    generations = min(len(json.loads((d / "results.json").read_text())["rows"])
+                      for d in run_dirs(results_dir))
+    return (f"reduced: a {t['n_layer']} × {t['n_embd']} GPT ({result['parameters'] / 1e6:.1f}M "
+            f"parameters), {generations} generations (the paper: GPT-Neo 1M and 33M, 40 "
+            f"generations; scale table below)")
+
+
 def wang_lm_data(results_dir: str | Path = RESULTS) -> WangLMData:
     """Read every run present under ``results_dir`` (at least one Replace run is required)."""
     found = []
@@ -163,7 +180,8 @@ def wang_fig2_plot(data: WangLMData) -> Figure:
     """p(was|there), p(were|there): models (solid), their training data (dashed), corpus
     (dotted), per generation; one panel per run."""
     with project_style():
-        fig, axes = plt.subplots(1, data.labels.size, figsize=(4.6 * data.labels.size, 3.8),
+        fig, axes = plt.subplots(1, data.labels.size,
+                                 figsize=(min(10.0, 4.6 * data.labels.size), 3.8),
                                  layout="constrained", squeeze=False)
         for i, ax in enumerate(axes[0]):
             g = data.generations
@@ -177,8 +195,8 @@ def wang_fig2_plot(data: WangLMData) -> Figure:
             ax.set(xlabel="generation n", ylabel="probability", ylim=(-0.02, 1.0),
                    title=str(data.labels[i]))
             ax.set_xticks(g)
-            if i == 0:
-                ax.legend(loc="upper right", fontsize=7)
+            if i == 0:  # between the "was" lines (near 0.8) and the "were" lines (near 0.05)
+                ax.legend(loc="center", ncol=2, fontsize=9.5)
     return fig
 
 

@@ -75,7 +75,7 @@ def check_binomial_moment_against_sympy_stats(trials: int = 7) -> Check:
     from sympy.stats import Binomial, E
 
     q = sp.symbols("q", positive=True)
-    return compare("binomial moment", f"E[X²], X ~ Bin({trials}, q): derivation vs sympy.stats",
+    return compare("binomial moment", rf"$\mathbb{{E}}[X^2]$, $X \sim \mathrm{{Bin}}({trials}, q)$: derivation vs sympy.stats",
                    binomial_second_moment(sp.Integer(trials), q), E(Binomial("X", trials, q)**2))
 
 
@@ -105,7 +105,7 @@ def check_seddik_eq6() -> Check:
     step = fully_synthetic_sigma_step().subs(sp.Symbol("sigma", positive=True), S(m - 1))
     solution = sp.rsolve(S(m) - step, S(m), {S(0): S0_sym})
     eq6 = 1 - (1 - 1 / n_sym) ** m * (1 - S0_sym)
-    return compare("Seddik eq. (6)", "rsolve of S_m = 1/n + (1 − 1/n) S_{m−1} vs eq. (6)",
+    return compare("Seddik eq. (6)", r"rsolve of $S_m = 1/n + (1 - 1/n) S_{m-1}$ vs eq. (6)",
                    solution, eq6)
 
 
@@ -125,9 +125,9 @@ def check_seddik_eq8_from_eq7() -> list[Check]:
     printed_lower = 1 + (1 - S0_sym) / (1 - 1 / s_tilde) * (n - 1)
     printed_upper = 1 + (1 - S0_sym) * n * (n - 1)
     return [
-        compare("Seddik eq. (8), lower", "1 + Σ_k lower bound on P(T > k) vs eq. (8)",
+        compare("Seddik eq. (8), lower", r"$1 + \sum_k$ lower bound on $\mathbb{P}(T > k)$ vs eq. (8)",
                 _first_branch(lower), printed_lower),
-        compare("Seddik eq. (8), upper", "1 + Σ_k upper bound on P(T > k) vs eq. (8)",
+        compare("Seddik eq. (8), upper", r"$1 + \sum_k$ upper bound on $\mathbb{P}(T > k)$ vs eq. (8)",
                 _first_branch(upper), printed_upper),
     ]
 
@@ -204,8 +204,8 @@ def check_partially_synthetic_cross_term() -> list[Check]:
     rec = partially_synthetic_recursion()
     claim = rec.e_1
     return [
-        compare("Theorem 2 cross term, base", "e_1 = E[R²]/N", rec.e_1, claim),
-        compare("Theorem 2 cross term, step", "e_m = E[R²]/N ⇒ e_{m+1} = E[R²]/N",
+        compare("Theorem 2 cross term, base", r"$e_1 = \mathbb{E}[R^2]/N$", rec.e_1, claim),
+        compare("Theorem 2 cross term, step", r"$e_m = \mathbb{E}[R^2]/N \Rightarrow e_{m+1} = \mathbb{E}[R^2]/N$",
                 rec.e_step(claim), claim),
     ]
 
@@ -221,9 +221,9 @@ def check_partially_synthetic_nu(*, wrong: bool = False) -> list[Check]:
     shift = beta if wrong else sp.S.One
     closed = partially_synthetic_nu_closed_form
     return [
-        compare("Theorem 2 ν, base", "closed form at m = 1 (B = 1) vs ν_1 = E[R²]/N²",
+        compare("Theorem 2 ν, base", r"closed form at $m = 1$ ($B = 1$) vs $\nu_1 = \mathbb{E}[R^2]/N^2$",
                 closed(shift), rec.nu_1),
-        compare("Theorem 2 ν, induction step", "recursion(closed form at m) vs closed form at m+1",
+        compare("Theorem 2 ν, induction step", r"recursion applied to the closed form at $m$ vs the closed form at $m+1$",
                 rec.nu_step(closed(shift * B_sym), rec.e_1), closed(shift * beta * B_sym)),
     ]
 
@@ -272,13 +272,13 @@ def check_seddik_eq9() -> list[Check]:
     derived = sum_over_tokens(partially_synthetic_nu_closed_form(B_sym), rec.p)
     s1 = sum_over_tokens(rec.nu_1, rec.p)
     return [
-        compare("eq. (9) as printed", "Σ_i ν_{m+1} (derived) vs eq. (9) as printed (B = β^m)",
+        compare("eq. (9) as printed", r"$\sum_i \nu_{m+1}$ (derived) vs eq. (9) as printed ($B = \beta^m$)",
                 eq9_printed(B_sym), derived),
-        compare("eq. (9) corrected", "Σ_i ν_{m+1} (derived) vs eq. (9), last sign flipped",
+        compare("eq. (9) corrected", r"$\sum_i \nu_{m+1}$ (derived) vs eq. (9), last sign flipped",
                 eq9_corrected(B_sym), derived),
-        compare("eq. (9) as printed, base case", "eq. (9) at m = 0 vs S_1 = 1/N + (1 − 1/N)S0",
+        compare("eq. (9) as printed, base case", r"eq. (9) at $m = 0$ vs $S_1 = 1/N + (1 - 1/N) S_0$",
                 eq9_printed(sp.S.One), s1),
-        compare("proof's intermediate line", "geometric-sum form of ν_{m+1} vs derived ν_{m+1}",
+        compare("proof's intermediate line", r"geometric-sum form of $\nu_{m+1}$ vs the derived $\nu_{m+1}$",
                 proof_intermediate_nu(B_sym, rec.p), partially_synthetic_nu_closed_form(B_sym)),
     ]
 
@@ -335,15 +335,15 @@ def check_wang_theorem21(*, wrong: bool = False) -> list[Check]:
     rep_next = wang_step_replace(n, W, W * p * P)
     base_acc = p * sp.Product(_factor_accumulate(j, wrong=wrong), (j, 1, 0)).doit()
     return [
-        compare("Wang 2.1 Replace, base", "closed form at n = 1 is p (T_1 = D_0)",
+        compare("Wang 2.1 Replace, base", r"closed form at $n = 1$ is $p$ ($T_1 = \mathcal{D}_0$)",
                 p * sp.Product(_factor_replace(j), (j, 1, 0)).doit(), p),
         compare("Wang 2.1 Replace, induction step",
-                "one Replace step from p·P vs p·P·(1+α_i[n])/(1+α[n])",
+                r"one Replace step from $pP$ vs $pP\,(1+\alpha_i[n])/(1+\alpha[n])$",
                 rep_next, p * P * _factor_replace(n)),
-        compare("Wang 2.1 Accumulate-Subsample, base", "closed form at n = 1 is p",
+        compare("Wang 2.1 Accumulate-Subsample, base", r"closed form at $n = 1$ is $p$",
                 base_acc, p),
         compare("Wang 2.1 Accumulate-Subsample, induction step",
-                "one Accumulate-Subsample step from p·P vs p·P·(n-th factor)",
+                r"one Accumulate-Subsample step from $pP$ vs $pP$ times the $n$-th factor",
                 acc_next, p * P * _factor_accumulate(n, wrong=wrong)),
     ]
 
@@ -372,21 +372,21 @@ def check_wang_parametrisations() -> list[Check]:
     # Q(n) = Π_{m<n} (1+mk+kα_i[m])/(1+(m−1)k) and β_i[j] = (1+α_i[j])/(1+(j−1)k)·Q(j).
     beta_n = (1 + alpha_i_f(n)) / (1 + (n - 1) * k_sym) * Q
     q_next = Q * (1 + n * k_sym + k_sym * alpha_i_f(n)) / (1 + (n - 1) * k_sym)
-    checks = [compare("M → M′, induction step", "Q(n) + kβ_i[n] vs Q(n+1)",
+    checks = [compare("M → M′, induction step", r"$Q(n) + k\beta_i[n]$ vs $Q(n+1)$",
                       Q + k_sym * beta_n, q_next)]
     # A ↔ M: S_j has the same counts iff 1 + α^M_i = (1 + α[j])(1 + α^A_i / p_T).
     a_add, a_ctx = sp.symbols("alpha^A_i alpha_x")
     a_mult = (1 + a_ctx) * (1 + a_add / q) - 1
     counts_m = k_sym * (1 + a_mult) * W * q  # c_S(x, v_i) under M
     counts_a = k_sym * (1 + a_ctx) * W * (q + a_add)  # c_S(x) · (p_T + α^A_i) under A
-    checks.append(compare("A ↔ M", "c_S(x, v_i) under M with the mapped α vs under A",
+    checks.append(compare("A ↔ M", r"$c_S(x, v_i)$ under M with the mapped $\alpha$ vs under A",
                           counts_m, counts_a))
     # Variant A, Accumulate-Subsample: q_{n+1} = q_n + k(1+α[n]) α_i[n] / (1 + nk + kα[n]).
     r_n = 1 + (n - 1) * k_sym
     gen_x = k_sym * (1 + alpha_f(n)) * W / r_n
     q_next_a = (W * q + gen_x * (q + alpha_i_f(n))) / (W + gen_x)
     checks.append(compare("variant A, Accumulate-Subsample step",
-                          "corpus conditional after one step vs q + k(1+α)α_i/(1+nk+kα)",
+                          r"corpus conditional after one step vs $q + k(1+\alpha)\alpha_i/(1+nk+k\alpha)$",
                           q_next_a,
                           q + k_sym * (1 + alpha_f(n)) * alpha_i_f(n)
                           / (1 + n * k_sym + k_sym * alpha_f(n))))
@@ -401,22 +401,22 @@ def check_wang_zero_error() -> list[Check]:
     zero = {alpha_f(j): 0, alpha_i_f(j): 0}
     acc = p * sp.Product(_factor_accumulate(j).subs(zero), (j, 1, n - 1)).doit()
     rep = p * sp.Product(_factor_replace(j).subs(zero), (j, 1, n - 1)).doit()
-    return [compare("zero error, Accumulate-Subsample", "closed form with α ≡ 0 vs p", acc, p),
-            compare("zero error, Replace", "closed form with α ≡ 0 vs p", rep, p)]
+    return [compare("zero error, Accumulate-Subsample", r"closed form with $\alpha \equiv 0$ vs $p$", acc, p),
+            compare("zero error, Replace", r"closed form with $\alpha \equiv 0$ vs $p$", rep, p)]
 
 
 def check_wang_weight_sum() -> list[Check]:
     """Σ_{j=1}^{n} k/(1+jk) = ψ(n+1+1/k) − ψ(1+1/k) ~ ln(1 + nk) → ∞ for every k > 0."""
     n = sp.Symbol("n", positive=True)
     weights = sp.digamma(n + 1 + 1 / k_sym) - sp.digamma(1 + 1 / k_sym)
-    step = compare("weight sum, induction step", "H(n+1) − H(n) vs k/(1+(n+1)k)",
+    step = compare("weight sum, induction step", r"$H(n+1) - H(n)$ vs $k/(1+(n+1)k)$",
                    weights.subs(n, n + 1) - weights, k_sym / (1 + (n + 1) * k_sym))
-    base = compare("weight sum, base", "H(0) vs 0", weights.subs(n, 0), sp.S.Zero)
+    base = compare("weight sum, base", r"$H(0)$ vs $0$", weights.subs(n, 0), sp.S.Zero)
     ratio = sp.limit(weights / sp.log(1 + n * k_sym), n, sp.oo)
     limit = sp.limit(weights, n, sp.oo)
     return [base, step,
-            compare("weight sum ~ ln(1 + nk)", "lim H(n)/ln(1+nk) vs 1", ratio, sp.S.One),
-            compare("weight sum diverges", "lim H(n) vs ∞", limit, sp.oo)]
+            compare("weight sum ~ ln(1 + nk)", r"$\lim H(n)/\ln(1+nk)$ vs $1$", ratio, sp.S.One),
+            compare("weight sum diverges", r"$\lim H(n)$ vs $\infty$", limit, sp.oo)]
 
 
 CHECK_GROUPS: dict[str, Callable[[], list[Check]]] = {

@@ -1,0 +1,85 @@
+"""The verdict and scale of a page (collapse.report), and numbers formatted for prose."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from collapse.notebook import notebook_spec
+from collapse.provenance import ROOT
+from collapse.report import (
+    NOT_REPRODUCED,
+    PARTLY,
+    QUALITATIVE,
+    REPRODUCED,
+    Computed,
+    judge,
+    paper_differences,
+    parameters_table,
+    readable,
+    verdict_box,
+)
+
+
+def test_judge_covers_every_verdict() -> None:
+    assert judge({"a": True, "b": True}, reduced=False) == REPRODUCED
+    assert judge({"a": True, "b": True}, reduced=True) == QUALITATIVE
+    assert judge({"a": True, "b": False}, reduced=False) == PARTLY
+    assert judge({"a": False, "b": False}, reduced=True) == NOT_REPRODUCED
+    with pytest.raises(ValueError, match="at least one claim"):
+        judge({}, reduced=False)
+
+
+def test_scale_is_compared_with_the_papers_values() -> None:
+    book = notebook_spec(ROOT / "notebooks" / "seddik_fig1.md").resolve("book")
+    assert paper_differences("seddik_fig1", book) == []
+    assert paper_differences("seddik_fig1", {**book, "seed": 7, "progress": True}) == []
+    assert paper_differences("seddik_fig1", {**book, "n": 100}) == ["n = 100 (paper: 1000)"]
+    theory = notebook_spec(ROOT / "notebooks" / "theory_seddik_theorem2.md").resolve("book")
+    assert paper_differences("theory_seddik_theorem2", theory) is None
+
+
+def test_parameters_table_shows_value_paper_and_range() -> None:
+    book = notebook_spec(ROOT / "notebooks" / "seddik_fig1.md").resolve("book")
+    table = parameters_table("seddik_fig1", {**book, "n": 100})
+    row = next(line for line in table.splitlines() if line.startswith("| `n` "))
+    assert row.startswith("| `n` | `100` | `1000` | an int in [2, 100000] |")
+    theory = notebook_spec(ROOT / "notebooks" / "theory_seddik_theorem2.md").resolve("book")
+    assert "| `runs` | `200000` | — |" in parameters_table("theory_seddik_theorem2", theory)
+
+
+def test_verdict_box_lists_each_claim_with_its_mark() -> None:
+    box = verdict_box(PARTLY, {"holds": True, "fails": False}, {"files": True},
+                      "the paper's values", Computed("cpu", "abc1234", "2026-12-01"), "book")
+    assert ":::{admonition} Verdict: partly reproduced" in box
+    assert ":class: verdict verdict-partly" in box
+    assert "- ✓ holds" in box and "- ✗ fails" in box
+    assert "cpu · abc1234 · 2026-12-01" in box and "Bookkeeping: 1 of 1 passed" in box
+
+
+def test_computed_from_results_reads_the_results_provenance(tmp_path: Path) -> None:
+    for name, sha, day, device in (("a", "1" * 40, "2026-11-30", "cpu"),
+                                   ("b", "2" * 40, "2026-12-01", "cuda")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "results.json").write_text(json.dumps(
+            {"provenance": {"git_sha": sha, "created": f"{day}T10:00:00+0000", "device": device}}))
+    computed = Computed.from_results([tmp_path / "a", tmp_path / "b"])
+    assert computed.line() == "cpu, cuda · 1111111111, 2222222222 · 2026-12-01"
+    assert computed.source == "committed results"
+
+
+def test_committed_lm_results_name_their_own_commit_not_the_builds() -> None:
+    from collapse.figures.seddik_lm import run_dirs
+
+    record = json.loads((run_dirs()[0] / "results.json").read_text())["provenance"]
+    assert Computed.from_results(run_dirs()).commit.startswith(record["git_sha"][:10])
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    (24937.2, "2.5 × 10⁴"), (0.0123, "0.012"), (1234, "1,234"), (1.2e-16, "1.2 × 10⁻¹⁶"),
+    (0.5, "0.50"), (0, "0"), (-3e-5, "-3.0 × 10⁻⁵"), (999.96, "1,000"),
+])
+def test_readable_numbers(value: float, text: str) -> None:
+    assert readable(value) == text
