@@ -157,7 +157,7 @@ def test_page_renders_offline(page_path: str, server: str, browser: Browser) -> 
 FIRST_SCREEN = """() => {
   const verdict = document.querySelector('main div.admonition.verdict');
   const img = document.querySelector('main figure img');
-  const column = document.querySelector('main article.bd-article');
+  const column = img ? img.closest('figure') : null;
   return {
     verdict: verdict ? verdict.querySelector('.admonition-title').textContent.trim() : null,
     verdictBottom: verdict ? verdict.getBoundingClientRect().bottom : null,
@@ -179,7 +179,7 @@ FIGURE_PAGES = [p for p in PAGES if p.startswith("notebooks/")]
 def test_figure_and_verdict_on_the_first_screen(page_path: str, server: str,
                                                 browser: Browser) -> None:
     """At 1280 × 800: the verdict box, then the figure starting on screen and filling the
-    688-px column the figures are sized for (collapse.plotting.COLUMN_PX), with a click-through
+    672-px column the figures are sized for (collapse.plotting.COLUMN_PX), with a click-through
     to full size; and the page offers its notebook, figure, data and citation for download."""
     from collapse.plotting import COLUMN_PX
     from collapse.report import VERDICTS

@@ -34,32 +34,33 @@ STYLE: dict[str, Any] = {
     "savefig.dpi": 150,
     "font.family": "DejaVu Sans",  # ships with matplotlib: identical glyphs on every machine
     # Sizes for the book's content column (COLUMN_PX): a figure at most MAX_WIDTH_IN wide shows
-    # its smallest text (9.5 pt) at >= MIN_TEXT_PX CSS pixels on a 1280-px-wide screen.
+    # its smallest text (10 pt) at >= MIN_TEXT_PX CSS pixels on a 1280-px-wide screen.
     "font.size": 10,
     "axes.titlesize": 10.5,
     "axes.labelsize": 10,
-    "xtick.labelsize": 9.5,
-    "ytick.labelsize": 9.5,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.prop_cycle": cycler(color=list(PALETTE)),
     "axes.grid": True,
     "grid.alpha": 0.3,
     "legend.frameon": False,
-    "legend.fontsize": 9.5,
+    "legend.fontsize": 10,
     "lines.linewidth": 1.2,
     "image.cmap": "viridis",
     "svg.hashsalt": "collapse",
     "path.simplify": True,
 }
 
-COLUMN_PX = 688
-"""Width of the book's content column in CSS pixels in a 1280-px window (sphinx-book-theme 1.x;
-the browser test measures it)."""
+COLUMN_PX = 672
+"""Width of a figure in the book's content column, in CSS pixels, in a 1280-px window
+(sphinx-book-theme 1.x; the browser test measures it)."""
 MIN_TEXT_PX = 9.0
 """The smallest text a displayed figure may show, in CSS pixels."""
 MAX_WIDTH_IN = 10.0
-"""The widest figure: its PNG (``figure.dpi`` 100) is shrunk by COLUMN_PX / 1000 in the column."""
+"""The widest figure: its PNG (``figure.dpi`` 100) is shrunk by COLUMN_PX / 1000 in the column,
+so 10-pt text shows at 9.3 CSS px."""
 
 
 def displayed_text_px(fig: Figure, column_px: float = COLUMN_PX) -> float:

@@ -117,7 +117,7 @@ def test_figure_image(name: str) -> Figure:
 
 @pytest.mark.parametrize("name", sorted(FIGURES))
 def test_figure_text_is_legible_in_the_book_column(name: str) -> None:
-    """Shown in the 688-px content column, every text of the figure is >= 9 CSS px tall."""
+    """Shown in the 672-px content column, every text of the figure is >= 9 CSS px tall."""
     fig = FIGURES[name][1](quick_data(name))
     try:
         assert fig.get_figwidth() <= MAX_WIDTH_IN

@@ -113,7 +113,8 @@ def exact_chain_plot(data: ExactChainData) -> Figure:
         ax.legend(loc="upper right")
 
         mc = (data.mc_times[None, :] <= m[: last + 1, None]).mean(axis=1)
-        ax2.plot(m[: last + 1], data.cdf[: last + 1], color="black", lw=1.2, label=r"exact $\rho_m$")
+        ax2.plot(m[: last + 1], data.cdf[: last + 1], color="black", lw=1.2,
+                 label=r"exact $\rho_m$")
         ax2.step(m[: last + 1], mc, where="post", color=PALETTE[5], label="Monte Carlo")
         ax2.plot(m[: last + 1], np.clip(data.rho_lower[: last + 1], 0, None), "--",
                  color=BOUND_COLOR, label="eq. (7) bounds")

@@ -168,9 +168,11 @@ def fig1_plot(data: Fig1Data) -> Figure:
                      label=f"$T$ per context (mean {summary['mean_T']:.0f})")
         ax_time.axvline(summary["mean_T"], color=PALETTE[0], ls=":", lw=1.0)
         ax_time.axvline(summary["mean_bound_lower"], color=BOUND_COLOR, ls="--",
-                        label=rf"eq. (8) lower bound on $\mathbb{{E}}[T]$ ({summary['mean_bound_lower']:.0f})")
+                        label=r"eq. (8) lower bound on $\mathbb{E}[T]$ "
+                              f"({summary['mean_bound_lower']:.0f})")
         ax_time.axvline(summary["mean_bound_upper"], color=BOUND_COLOR, ls="-.",
-                        label=rf"eq. (8) upper bound on $\mathbb{{E}}[T]$ ({summary['mean_bound_upper']:.0f})")
+                        label=r"eq. (8) upper bound on $\mathbb{E}[T]$ "
+                              f"({summary['mean_bound_upper']:.0f})")
         ax_time.set_xscale("log")
         ax_time.set_xlabel("collapse generation $T$")
         ax_time.set_ylabel("share of contexts collapsed")
@@ -294,7 +296,8 @@ def theorem1_plot(data: Theorem1Data) -> Figure:
         fig, axes = plt.subplots(1, 3, figsize=(10.0, 3.6), layout="constrained")
         ax = axes[0]
         ax.errorbar(m, data.sigma_mean, yerr=3 * data.sigma_se, fmt="o", ms=3,
-                    color=PALETTE[0], label=rf"Monte Carlo mean of $\sigma_m$ (±3 SE, {data.runs} runs)")
+                    color=PALETTE[0],
+                    label=rf"Monte Carlo mean of $\sigma_m$ (±3 SE, {data.runs} runs)")
         ax.plot(m, data.sigma_theory, color=BOUND_COLOR, ls="--", label="eq. (6)")
         ax.set(xlabel="generation m", ylabel=r"$S_m = \mathbb{E}\,\|p^{(m)}\|_2^2$",
                title=f"Sum of squares, n = {data.n}")

@@ -166,7 +166,7 @@ def theorem3_plot(table: Theorem3Table) -> Figure:
             for yy, v, at in zip(y + offset, values, shown, strict=True):
                 text = f"{v:,.0f}" if v >= 1 else ("none" if v <= 0 else f"{v:.2f}")
                 ax.annotate(text, (at, yy), xytext=(5, 0), textcoords="offset points",
-                            va="center", fontsize=9.5, color=color)
+                            va="center", fontsize=10, color=color)
         ax.set_xscale("log")
         ax.set_xlim(floor, max(float(np.max(table.exact)), 1.0) * 30)
         ax.set_yticks(y, labels)

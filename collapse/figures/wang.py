@@ -85,7 +85,7 @@ def wang_fig1_plot(data: WangFig1Data) -> Figure:
                             edgecolor="white")
                     if width >= 0.08:
                         ax.text(left + width / 2, m, names[t], ha="center", va="center",
-                                color="white", fontsize=9.5)
+                                color="white", fontsize=10)
                     left += width
             ax.set_title(title)
             ax.set_xlim(0, 1)

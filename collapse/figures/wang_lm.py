@@ -196,7 +196,7 @@ def wang_fig2_plot(data: WangLMData) -> Figure:
                    title=str(data.labels[i]))
             ax.set_xticks(g)
             if i == 0:  # between the "was" lines (near 0.8) and the "were" lines (near 0.05)
-                ax.legend(loc="center", ncol=2, fontsize=9.5)
+                ax.legend(loc="center", ncol=2, fontsize=10)
     return fig
 
 

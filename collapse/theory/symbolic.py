@@ -75,7 +75,9 @@ def check_binomial_moment_against_sympy_stats(trials: int = 7) -> Check:
     from sympy.stats import Binomial, E
 
     q = sp.symbols("q", positive=True)
-    return compare("binomial moment", rf"$\mathbb{{E}}[X^2]$, $X \sim \mathrm{{Bin}}({trials}, q)$: derivation vs sympy.stats",
+    return compare("binomial moment",
+                   rf"$\mathbb{{E}}[X^2]$, $X \sim \mathrm{{Bin}}({trials}, q)$: derivation vs "
+                   "sympy.stats",
                    binomial_second_moment(sp.Integer(trials), q), E(Binomial("X", trials, q)**2))
 
 
@@ -125,9 +127,11 @@ def check_seddik_eq8_from_eq7() -> list[Check]:
     printed_lower = 1 + (1 - S0_sym) / (1 - 1 / s_tilde) * (n - 1)
     printed_upper = 1 + (1 - S0_sym) * n * (n - 1)
     return [
-        compare("Seddik eq. (8), lower", r"$1 + \sum_k$ lower bound on $\mathbb{P}(T > k)$ vs eq. (8)",
+        compare("Seddik eq. (8), lower",
+                r"$1 + \sum_k$ lower bound on $\mathbb{P}(T > k)$ vs eq. (8)",
                 _first_branch(lower), printed_lower),
-        compare("Seddik eq. (8), upper", r"$1 + \sum_k$ upper bound on $\mathbb{P}(T > k)$ vs eq. (8)",
+        compare("Seddik eq. (8), upper",
+                r"$1 + \sum_k$ upper bound on $\mathbb{P}(T > k)$ vs eq. (8)",
                 _first_branch(upper), printed_upper),
     ]
 
@@ -205,7 +209,8 @@ def check_partially_synthetic_cross_term() -> list[Check]:
     claim = rec.e_1
     return [
         compare("Theorem 2 cross term, base", r"$e_1 = \mathbb{E}[R^2]/N$", rec.e_1, claim),
-        compare("Theorem 2 cross term, step", r"$e_m = \mathbb{E}[R^2]/N \Rightarrow e_{m+1} = \mathbb{E}[R^2]/N$",
+        compare("Theorem 2 cross term, step",
+                r"$e_m = \mathbb{E}[R^2]/N \Rightarrow e_{m+1} = \mathbb{E}[R^2]/N$",
                 rec.e_step(claim), claim),
     ]
 
@@ -221,9 +226,11 @@ def check_partially_synthetic_nu(*, wrong: bool = False) -> list[Check]:
     shift = beta if wrong else sp.S.One
     closed = partially_synthetic_nu_closed_form
     return [
-        compare("Theorem 2 ν, base", r"closed form at $m = 1$ ($B = 1$) vs $\nu_1 = \mathbb{E}[R^2]/N^2$",
+        compare("Theorem 2 ν, base",
+                r"closed form at $m = 1$ ($B = 1$) vs $\nu_1 = \mathbb{E}[R^2]/N^2$",
                 closed(shift), rec.nu_1),
-        compare("Theorem 2 ν, induction step", r"recursion applied to the closed form at $m$ vs the closed form at $m+1$",
+        compare("Theorem 2 ν, induction step",
+                r"recursion applied to the closed form at $m$ vs the closed form at $m+1$",
                 rec.nu_step(closed(shift * B_sym), rec.e_1), closed(shift * beta * B_sym)),
     ]
 
@@ -272,13 +279,16 @@ def check_seddik_eq9() -> list[Check]:
     derived = sum_over_tokens(partially_synthetic_nu_closed_form(B_sym), rec.p)
     s1 = sum_over_tokens(rec.nu_1, rec.p)
     return [
-        compare("eq. (9) as printed", r"$\sum_i \nu_{m+1}$ (derived) vs eq. (9) as printed ($B = \beta^m$)",
+        compare("eq. (9) as printed",
+                r"$\sum_i \nu_{m+1}$ (derived) vs eq. (9) as printed ($B = \beta^m$)",
                 eq9_printed(B_sym), derived),
         compare("eq. (9) corrected", r"$\sum_i \nu_{m+1}$ (derived) vs eq. (9), last sign flipped",
                 eq9_corrected(B_sym), derived),
-        compare("eq. (9) as printed, base case", r"eq. (9) at $m = 0$ vs $S_1 = 1/N + (1 - 1/N) S_0$",
+        compare("eq. (9) as printed, base case",
+                r"eq. (9) at $m = 0$ vs $S_1 = 1/N + (1 - 1/N) S_0$",
                 eq9_printed(sp.S.One), s1),
-        compare("proof's intermediate line", r"geometric-sum form of $\nu_{m+1}$ vs the derived $\nu_{m+1}$",
+        compare("proof's intermediate line",
+                r"geometric-sum form of $\nu_{m+1}$ vs the derived $\nu_{m+1}$",
                 proof_intermediate_nu(B_sym, rec.p), partially_synthetic_nu_closed_form(B_sym)),
     ]
 
@@ -386,7 +396,8 @@ def check_wang_parametrisations() -> list[Check]:
     gen_x = k_sym * (1 + alpha_f(n)) * W / r_n
     q_next_a = (W * q + gen_x * (q + alpha_i_f(n))) / (W + gen_x)
     checks.append(compare("variant A, Accumulate-Subsample step",
-                          r"corpus conditional after one step vs $q + k(1+\alpha)\alpha_i/(1+nk+k\alpha)$",
+                          r"corpus conditional after one step vs "
+                          r"$q + k(1+\alpha)\alpha_i/(1+nk+k\alpha)$",
                           q_next_a,
                           q + k_sym * (1 + alpha_f(n)) * alpha_i_f(n)
                           / (1 + n * k_sym + k_sym * alpha_f(n))))
@@ -401,7 +412,8 @@ def check_wang_zero_error() -> list[Check]:
     zero = {alpha_f(j): 0, alpha_i_f(j): 0}
     acc = p * sp.Product(_factor_accumulate(j).subs(zero), (j, 1, n - 1)).doit()
     rep = p * sp.Product(_factor_replace(j).subs(zero), (j, 1, n - 1)).doit()
-    return [compare("zero error, Accumulate-Subsample", r"closed form with $\alpha \equiv 0$ vs $p$", acc, p),
+    return [compare("zero error, Accumulate-Subsample",
+                    r"closed form with $\alpha \equiv 0$ vs $p$", acc, p),
             compare("zero error, Replace", r"closed form with $\alpha \equiv 0$ vs $p$", rep, p)]
 
 
