@@ -4,7 +4,7 @@ Served from a local HTTP server on 127.0.0.1; any request that leaves the machin
 and reported (the book must work offline, MathJax included). Per page: no JavaScript console
 errors, every image loaded, no raw TeX left where MathJax should have typeset, a figure on every
 figure page, and a screenshot in ``_build/screenshots/``. On every page with math, at 400 px (a
-phone) and 1280 px: no display equation is clipped (each fits or scrolls to its end).
+phone) and 1280 px: no equation, display or inline, is clipped (each fits or scrolls to its end).
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def test_there_are_pages_to_check() -> None:
 CLIPPED_EQUATIONS = """() => {
   const out = [];
   const width = document.documentElement.clientWidth;
-  document.querySelectorAll('mjx-container[display="true"]').forEach((el, i) => {
+  document.querySelectorAll('mjx-container').forEach((el, i) => {  // display and inline math
     const box = el.getBoundingClientRect();
     let scrolls = false;  // the equation, or a box around it, can be scrolled to its end
     for (let e = el; e && e !== document.body; e = e.parentElement) {
@@ -95,7 +95,7 @@ CLIPPED_EQUATIONS = """() => {
                                        if "math" in (HTML / p).read_text(errors="ignore")])
 def test_no_equation_is_clipped(page_path: str, width: int, server: str,
                                 browser: Browser) -> None:
-    """Every typeset display equation fits its column or can be scrolled to its end."""
+    """Every typeset equation, display or inline, fits the screen or can be scrolled to its end."""
     page = browser.new_page(viewport={"width": width, "height": 900})
     page.route("**/*", lambda r: r.continue_() if urlparse(r.request.url).hostname in
                (None, "127.0.0.1") else r.abort())
