@@ -83,7 +83,9 @@ CLIPPED_EQUATIONS = """() => {
         break;
       }
     }
-    const wide = el.scrollWidth > el.clientWidth + 1 || box.right > width + 1 || box.left < -1;
+    const display = el.getAttribute('display') === 'true';  // inline boxes have no clientWidth
+    const wide = (display && el.scrollWidth > el.clientWidth + 1) || box.right > width + 1
+                 || box.left < -1;
     if (wide && !scrolls) out.push(`equation ${i}: ${el.textContent.slice(0, 60)}`);
   });
   return out;
