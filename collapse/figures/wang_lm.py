@@ -10,6 +10,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 from numpy.typing import NDArray
 
 from collapse.figures.seddik_schemes import _Arrays
@@ -211,5 +212,7 @@ def wang_fig3_plot(data: WangLMData) -> Figure:
         ax.set(xlabel="generation n", ylabel="perplexity on TinyStories validation",
                yscale="log", title="Perplexity over generations")
         ax.set_xticks(data.generations)
+        for axis in (ax.yaxis.set_major_formatter, ax.yaxis.set_minor_formatter):
+            axis(FuncFormatter(lambda y, _: f"{y:g}"))  # 40, 50, 60 rather than 4 × 10¹
         ax.legend(loc="upper left")
     return fig
