@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from collapse.notebook import DEFAULT_PROFILE, PAPER_VALUES_PROFILE, notebook_spec
+from collapse.notebook import DEFAULT_PROFILE, PAPER_VALUES_PROFILE, NotebookSpec, notebook_spec
 from collapse.plotting import downloads_dir
 from collapse.provenance import ROOT, git_sha
 
@@ -113,9 +113,13 @@ def _relative(path: Path) -> str:
         return str(path)
 
 
-def detect_profile(name: str, values: Mapping[str, Any]) -> str:
+def page_spec(name: str) -> NotebookSpec:
+    """The parameters and profiles declared by ``notebooks/<name>.md``."""
+    return notebook_spec(NOTEBOOKS / f"{name}.md")
+
+
+def detect_profile(spec: NotebookSpec, values: Mapping[str, Any]) -> str:
     """The profile whose values equal ``values`` (``paper``, then ``book``, …), or ``custom``."""
-    spec = notebook_spec(NOTEBOOKS / f"{name}.md")
     current = {k: values[k] for k in spec.parameters if k in values}
     order = [p for p in (PAPER_VALUES_PROFILE, DEFAULT_PROFILE) if p in spec.profiles]
     for profile in (*order, *sorted(set(spec.profiles) - set(order))):
@@ -124,9 +128,8 @@ def detect_profile(name: str, values: Mapping[str, Any]) -> str:
     return "custom"
 
 
-def paper_differences(name: str, values: Mapping[str, Any]) -> list[str] | None:
+def paper_differences(spec: NotebookSpec, values: Mapping[str, Any]) -> list[str] | None:
     """``["n = 100 (paper: 1000)", …]``, or None where the paper states no values for the page."""
-    spec = notebook_spec(NOTEBOOKS / f"{name}.md")
     if PAPER_VALUES_PROFILE not in spec.profiles:
         return None
     paper = spec.resolve(PAPER_VALUES_PROFILE)
@@ -134,10 +137,9 @@ def paper_differences(name: str, values: Mapping[str, Any]) -> list[str] | None:
             if k not in SETTINGS_NOT_SCALE and k in values and values[k] != paper[k]]
 
 
-def rerun_command(name: str, values: Mapping[str, Any]) -> str:
+def rerun_command(spec: NotebookSpec, values: Mapping[str, Any]) -> str:
     """``collapse run notebooks/<name>.md -p k v ...`` for every declared parameter."""
-    spec = notebook_spec(NOTEBOOKS / f"{name}.md")
-    parts = [f"collapse run notebooks/{name}.md"]
+    parts = [f"collapse run {_relative(Path(spec.path))}"]
     for key in spec.parameters:
         if key in values:
             value = values[key]
@@ -146,9 +148,8 @@ def rerun_command(name: str, values: Mapping[str, Any]) -> str:
     return " ".join(parts)
 
 
-def parameters_table(name: str, values: Mapping[str, Any]) -> str:
+def parameters_table(spec: NotebookSpec, values: Mapping[str, Any]) -> str:
     """Markdown: each parameter's value on this page, the paper's value, the allowed range."""
-    spec = notebook_spec(NOTEBOOKS / f"{name}.md")
     paper = (spec.resolve(PAPER_VALUES_PROFILE) if PAPER_VALUES_PROFILE in spec.profiles
              else None)
     rows = ["| parameter | value here | the paper | allowed | meaning |", "|---|---|---|---|---|"]
@@ -225,8 +226,9 @@ def page_report(name: str, claims: Mapping[str, bool], values: Mapping[str, Any]
     from myst_nb import glue
 
     bookkeeping = dict(bookkeeping or {})
-    profile = detect_profile(name, values)
-    differences = paper_differences(name, values)
+    spec = page_spec(name)
+    profile = detect_profile(spec, values)
+    differences = paper_differences(spec, values)
     if scale is None:
         if differences is None:
             scale = "values chosen here (the paper states none for this page)"
@@ -242,7 +244,7 @@ def page_report(name: str, claims: Mapping[str, bool], values: Mapping[str, Any]
     kept = sum(bool(v) for v in bookkeeping.values())
     glue(f"{name}_verdict", Markdown(verdict_box(verdict, claims, bookkeeping, scale, computed,
                                                  profile)), display=False)
-    glue(f"{name}_parameters", Markdown(parameters_table(name, values)), display=False)
+    glue(f"{name}_parameters", Markdown(parameters_table(spec, values)), display=False)
     status = {"verdict": verdict, "claims": f"{held}/{len(claims)}",
               "bookkeeping": f"{kept}/{len(bookkeeping)}" if bookkeeping else "—",
               "scale": "reduced" if reduced else ("paper's" if differences == [] else "—"),
@@ -250,7 +252,7 @@ def page_report(name: str, claims: Mapping[str, bool], values: Mapping[str, Any]
     for key, value in status.items():
         glue(f"{name}_status_{key}", value, display=False)
     write_notebook_download(name)
-    command = rerun or rerun_command(name, values)
+    command = rerun or rerun_command(spec, values)
     lines = [
         ":::{admonition} Re-run this figure",
         ":class: tip",

@@ -75,3 +75,22 @@ def test_seddik_fig5_has_ten_generations_and_fully_drifts_further() -> None:
     fully, partially = (_load("seddik_fig5", r)["rows"] for r in SEDDIK)
     assert len(fully) >= 11 and len(partially) >= 11  # ground truth + 10 generations
     assert fully[-1]["deviation_l1"] > partially[-1]["deviation_l1"]
+
+
+@pytest.mark.parametrize("page", ["seddik_fig5", "wang_fig2", "wang_fig3"])
+def test_lm_pages_rerun_box_gives_commands_the_cli_accepts(page: str) -> None:
+    import shlex
+
+    from collapse.cli import _parser
+    from collapse.figures import seddik_lm, wang_lm
+
+    module = seddik_lm if page.startswith("seddik") else wang_lm
+    arguments = module.report_arguments(page)
+    assert arguments["reduced"] is True and "generations" in arguments["scale"]
+    assert arguments["computed"].source == "committed results"
+    lines = arguments["rerun"].splitlines()
+    assert len(lines) == 3 and lines[-1].startswith(f"collapse run notebooks/{page}.md")
+    for line in lines:
+        words = shlex.split(line, comments=True)
+        assert words[0] == "collapse"
+        _parser().parse_args(words[1:])  # exits (SystemExit) on an argument the CLI rejects

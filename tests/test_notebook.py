@@ -160,10 +160,10 @@ def test_page_report_knows_profiles_and_writes_the_rerun_command() -> None:
 
     spec = notebook_spec(FIG1)
     paper = spec.resolve("paper")
-    assert detect_profile("seddik_fig1", paper) == "paper"
-    assert detect_profile("seddik_fig1", spec.resolve("quick")) == "quick"
-    assert detect_profile("seddik_fig1", {**paper, "n": 77}) == "custom"
-    command = rerun_command("seddik_fig1", {**paper, "n": 77, "progress": False})
+    assert detect_profile(spec, paper) == "paper"
+    assert detect_profile(spec, spec.resolve("quick")) == "quick"
+    assert detect_profile(spec, {**paper, "n": 77}) == "custom"
+    command = rerun_command(spec, {**paper, "n": 77, "progress": False})
     assert command.startswith("collapse run notebooks/seddik_fig1.md -p n 77 ")
     assert "-p progress false" in command
     # the command it prints is accepted by the CLI's own validation

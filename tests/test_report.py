@@ -7,8 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from collapse.notebook import notebook_spec
-from collapse.provenance import ROOT
 from collapse.report import (
     NOT_REPRODUCED,
     PARTLY,
@@ -16,6 +14,7 @@ from collapse.report import (
     REPRODUCED,
     Computed,
     judge,
+    page_spec,
     paper_differences,
     parameters_table,
     readable,
@@ -33,21 +32,20 @@ def test_judge_covers_every_verdict() -> None:
 
 
 def test_scale_is_compared_with_the_papers_values() -> None:
-    book = notebook_spec(ROOT / "notebooks" / "seddik_fig1.md").resolve("book")
-    assert paper_differences("seddik_fig1", book) == []
-    assert paper_differences("seddik_fig1", {**book, "seed": 7, "progress": True}) == []
-    assert paper_differences("seddik_fig1", {**book, "n": 100}) == ["n = 100 (paper: 1000)"]
-    theory = notebook_spec(ROOT / "notebooks" / "theory_seddik_theorem2.md").resolve("book")
-    assert paper_differences("theory_seddik_theorem2", theory) is None
+    fig1, theorem2 = page_spec("seddik_fig1"), page_spec("theory_seddik_theorem2")
+    book = fig1.resolve("book")
+    assert paper_differences(fig1, book) == []
+    assert paper_differences(fig1, {**book, "seed": 7, "progress": True}) == []
+    assert paper_differences(fig1, {**book, "n": 100}) == ["n = 100 (paper: 1000)"]
+    assert paper_differences(theorem2, theorem2.resolve("book")) is None
 
 
 def test_parameters_table_shows_value_paper_and_range() -> None:
-    book = notebook_spec(ROOT / "notebooks" / "seddik_fig1.md").resolve("book")
-    table = parameters_table("seddik_fig1", {**book, "n": 100})
+    fig1, theorem2 = page_spec("seddik_fig1"), page_spec("theory_seddik_theorem2")
+    table = parameters_table(fig1, {**fig1.resolve("book"), "n": 100})
     row = next(line for line in table.splitlines() if line.startswith("| `n` "))
     assert row.startswith("| `n` | `100` | `1000` | an int in [2, 100000] |")
-    theory = notebook_spec(ROOT / "notebooks" / "theory_seddik_theorem2.md").resolve("book")
-    assert "| `runs` | `200000` | — |" in parameters_table("theory_seddik_theorem2", theory)
+    assert "| `runs` | `200000` | — |" in parameters_table(theorem2, theorem2.resolve("book"))
 
 
 def test_verdict_box_lists_each_claim_with_its_mark() -> None:

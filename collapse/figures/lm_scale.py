@@ -8,7 +8,10 @@ per generation, generations.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
+
+from collapse.report import Computed
 
 
 def _thousands(x: float) -> str:
@@ -41,6 +44,20 @@ def describe_run(train: Mapping[str, Any], parameters: int, *, vocabulary: str,
     }
     column.update(extra or {})
     return column
+
+
+def committed_runs_report(page: str, run_dirs: Sequence[Path], scale: str,
+                          train_commands: Sequence[str]) -> dict[str, Any]:
+    """:func:`collapse.report.page_report`'s keywords for a page drawn from committed runs.
+
+    The scale is always reduced (the ``cpu`` profile), the provenance is the runs' own (device,
+    commit, date in each ``results.json``), and the re-run box gives the resumable training
+    commands followed by the page's recompute.
+    """
+    rerun = "\n".join([*train_commands, f"collapse run notebooks/{page}.md -p recompute true "
+                        f"-p lm_profile cpu  # after the runs above"])
+    return {"scale": scale, "reduced": True, "computed": Computed.from_results(run_dirs),
+            "rerun": rerun}
 
 
 def scale_table(columns: Sequence[tuple[str, Mapping[str, str]]]) -> str:

@@ -16,6 +16,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
+from collapse.figures.lm_scale import committed_runs_report
 from collapse.figures.seddik_schemes import _Arrays
 from collapse.plotting import PALETTE, project_style
 
@@ -72,6 +73,13 @@ def scale_line(results_dir: str | Path = RESULTS) -> str:
     return (f"reduced: a {t['n_layer']} × {t['n_embd']} GPT, context {t['block_size']}, "
             f"{len(result['rows']) - 1} generations (Table 1: 8 × 256, context 128; scale "
             f"table below)")
+
+
+def report_arguments(page: str, results_dir: str | Path = RESULTS) -> dict[str, Any]:
+    """``page_report``'s scale, provenance and re-run commands for Figure 5."""
+    commands = [f"collapse train-recursive --scheme {scheme} --profile cpu --device cpu "
+                f"-o runs/seddik_{scheme}" for scheme in SCHEME_DIRS]
+    return committed_runs_report(page, run_dirs(results_dir), scale_line(results_dir), commands)
 
 
 def fig5_data(results_dir: str | Path = RESULTS) -> Fig5Data:

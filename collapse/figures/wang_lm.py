@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 from numpy.typing import NDArray
 
+from collapse.figures.lm_scale import committed_runs_report
 from collapse.figures.seddik_schemes import _Arrays
 from collapse.plotting import PALETTE, project_style
 
@@ -91,13 +92,20 @@ def run_dirs(results_dir: str | Path = RESULTS) -> list[Path]:
 
 def scale_line(results_dir: str | Path = RESULTS) -> str:
     """One line for the verdict box: the trained shape and size against the paper's."""
-    result = json.loads((run_dirs(results_dir)[0] / "results.json").read_text())
-    t = result["config"]["train"]
-    generations = min(len(json.loads((d / "results.json").read_text())["rows"])
-                      for d in run_dirs(results_dir))
-    return (f"reduced: a {t['n_layer']} × {t['n_embd']} GPT ({result['parameters'] / 1e6:.1f}M "
+    results = [json.loads((d / "results.json").read_text()) for d in run_dirs(results_dir)]
+    t = results[0]["config"]["train"]
+    generations = min(len(r["rows"]) for r in results)
+    return (f"reduced: a {t['n_layer']} × {t['n_embd']} GPT ({results[0]['parameters'] / 1e6:.1f}M "
             f"parameters), {generations} generations (the paper: GPT-Neo 1M and 33M, 40 "
             f"generations; scale table below)")
+
+
+def report_arguments(page: str, results_dir: str | Path = RESULTS) -> dict[str, Any]:
+    """``page_report``'s scale, provenance and re-run commands for Figures 2 and 3."""
+    commands = [f"collapse train-stories --paradigm {paradigm} --profile cpu --device cpu "
+                f"-o runs/wang_1m_{folder}" for paradigm, folder in
+                (("replace", "replace"), ("accumulate-subsample", "accumulate"))]
+    return committed_runs_report(page, run_dirs(results_dir), scale_line(results_dir), commands)
 
 
 def wang_lm_data(results_dir: str | Path = RESULTS) -> WangLMData:
