@@ -212,6 +212,19 @@ def verdict_box(verdict: str, claims: Mapping[str, bool], bookkeeping: Mapping[s
     return "\n".join(lines)
 
 
+def shell_lines(command: str, width: int = 70) -> str:
+    """``command`` broken before its options with ``\\`` so that no line is wider than the
+    book's code box (about 75 characters), e.g. ``collapse train-stories --paradigm replace \\``
+    then ``    --profile cpu -o runs/x``."""
+    lines = [""]
+    for word in command.replace(" -", "\0-").split("\0"):
+        if lines[-1] and len(lines[-1]) + 1 + len(word) > width:
+            lines[-1] += " \\"
+            lines.append("    ")
+        lines[-1] += (" " if lines[-1].strip() else "") + word
+    return "\n".join(lines)
+
+
 def page_report(name: str, claims: Mapping[str, bool], values: Mapping[str, Any], *,
                 bookkeeping: Mapping[str, bool] | None = None, scale: str | None = None,
                 reduced: bool | None = None, computed: Computed | None = None,
@@ -252,7 +265,8 @@ def page_report(name: str, claims: Mapping[str, bool], values: Mapping[str, Any]
     for key, value in status.items():
         glue(f"{name}_status_{key}", value, display=False)
     write_notebook_download(name)
-    command = rerun or rerun_command(spec, values)
+    command = "\n".join(shell_lines(line)
+                        for line in (rerun or rerun_command(spec, values)).splitlines())
     lines = [
         ":::{admonition} Re-run this figure",
         ":class: tip",

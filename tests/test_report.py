@@ -18,6 +18,7 @@ from collapse.report import (
     paper_differences,
     parameters_table,
     readable,
+    shell_lines,
     verdict_box,
 )
 
@@ -81,3 +82,13 @@ def test_committed_lm_results_name_their_own_commit_not_the_builds() -> None:
 ])
 def test_readable_numbers(value: float, text: str) -> None:
     assert readable(value) == text
+
+
+def test_long_commands_are_broken_before_options_to_fit_the_code_box() -> None:
+    command = ("collapse train-stories --paradigm accumulate-subsample --profile cpu "
+               "--device cpu -o runs/wang_1m_accumulate")
+    shown = shell_lines(command)
+    assert all(len(line) <= 75 for line in shown.splitlines())
+    assert len(shown.splitlines()) == 2 and shown.splitlines()[1].startswith("    --")
+    assert " ".join(shown.replace("\\\n", "").split()) == command  # the shell joins it back
+    assert shell_lines("collapse params notebooks/x.md") == "collapse params notebooks/x.md"

@@ -146,7 +146,7 @@ def test_gpt_neo_shaped_configurations() -> None:
     assert [b.attn.window for b in small.blocks] == [0, 256] * 4  # global / local alternate
 
 
-def test_sampled_stories_stop_at_end_of_text_and_respect_the_cap() -> None:
+def test_sampled_stories_stop_at_end_of_text_and_respect_the_cap(capsys) -> None:  # type: ignore[no-untyped-def]
     vocab = Vocabulary.from_token_lists([encode(t) for t in STORIES], 50257,
                                         always=[END_OF_TEXT_ID])
     torch.manual_seed(0)
@@ -163,6 +163,11 @@ def test_sampled_stories_stop_at_end_of_text_and_respect_the_cap() -> None:
     assert 0 < made.ended_share < 1
     again = sample_stories(model, vocab, 40, max_new_tokens=10, seed=1, batch_size=16)
     assert again == made  # seeded
+    capsys.readouterr()
+    shown = sample_stories(model, vocab, 40, max_new_tokens=10, seed=1, batch_size=16,
+                           progress=True)
+    assert "sampling stories" in capsys.readouterr().err  # a long sampling shows its bar
+    assert shown == made  # and the bar draws no random numbers
     with pytest.raises(ValueError, match="max_new_tokens must be in"):
         sample_stories(model, vocab, 1, max_new_tokens=16, seed=0)
 

@@ -54,8 +54,9 @@ def committed_runs_report(page: str, run_dirs: Sequence[Path], scale: str,
     commit, date in each ``results.json``), and the re-run box gives the resumable training
     commands followed by the page's recompute.
     """
-    rerun = "\n".join([*train_commands, f"collapse run notebooks/{page}.md -p recompute true "
-                        f"-p lm_profile cpu  # after the runs above"])
+    commands = [*train_commands, f"collapse run notebooks/{page}.md -p recompute true "
+                f"-p lm_profile cpu"]
+    rerun = "\n".join(commands)
     return {"scale": scale, "reduced": True, "computed": Computed.from_results(run_dirs),
             "rerun": rerun}
 

@@ -194,18 +194,21 @@ def wang_fig2_plot(data: WangLMData) -> Figure:
                                  layout="constrained", squeeze=False)
         for i, ax in enumerate(axes[0]):
             g = data.generations
-            for key, color, word in (("was", PALETTE[0], "was"), ("were", PALETTE[3], "were")):
+            for key, color in (("was", PALETTE[0]), ("were", PALETTE[3])):
                 ax.plot(g, getattr(data, f"p_{key}_model")[i], "o-", color=color,
-                        label=f"model p({word}|there)")
+                        label=f"model p({key}|there)")
                 ax.plot(g, getattr(data, f"p_{key}_data")[i], "s--", color=color, ms=3,
-                        alpha=0.6, label="its training data")
+                        alpha=0.6, label=f"its training data p({key}|there)")
                 ax.axhline(getattr(data, f"corpus_p_{key}"), color=color, ls=":",
-                           label=f"validation stories p({word}|there)")
+                           label=f"validation stories p({key}|there)")
             ax.set(xlabel="generation n", ylabel="probability", ylim=(-0.02, 1.0),
                    title=str(data.labels[i]))
             ax.set_xticks(g)
-            if i == 0:  # between the "was" lines (near 0.8) and the "were" lines (near 0.05)
-                ax.legend(loc="center", ncol=2, fontsize=10)
+        # one legend under the panels, a row per word: the legend fills column by column
+        handles, labels = axes[0, 0].get_legend_handles_labels()
+        order = [0, 3, 1, 4, 2, 5]
+        fig.legend([handles[j] for j in order], [labels[j] for j in order],
+                   loc="outside lower center", ncol=3, fontsize=10)
     return fig
 
 

@@ -85,8 +85,9 @@ class Experiment(Protocol):
         """Generation m's training data (a token stream or (S, L+1) sequences) and facts
         about it for the record (sizes, statistics)."""
 
-    def after_training(self, m: int, model: GPT) -> dict[str, Any]:
-        """Sample what later generations need (into ``gen_dir(m)``) and measure the model."""
+    def after_training(self, m: int, model: GPT, progress: bool) -> dict[str, Any]:
+        """Sample what later generations need (into ``gen_dir(m)``) and measure the model
+        (``progress``: show bars over the sampling and scoring)."""
 
     def results(self, rows: list[dict[str, Any]]) -> dict[str, Any]:
         """Complete the rows in place (quantities across generations); return extra top-level
@@ -188,7 +189,8 @@ def _run_locked(experiment: Experiment, out: Path, dev: torch.device, checkpoint
                 continue  # the other ranks only help training
             torch.save(model.state_dict(), d / "model.tmp.pt")
             (d / "model.tmp.pt").replace(d / "model.pt")
-            record = {"generation": m, **facts, **experiment.after_training(m, model),
+            measured = experiment.after_training(m, model, progress is not False)
+            record = {"generation": m, **facts, **measured,
                       "train_loss": history["train_loss"][-1],
                       "wall_seconds": round(time.perf_counter() - t0, 3),
                       "curve": {"iter": history["iter"], "val_loss": history["val_loss"]},

@@ -186,19 +186,21 @@ class ShakespeareExperiment:
         data = np.concatenate(parts)
         return data, {"train_sequences": len(data)}
 
-    def _sample(self, model: GPT, count: int, seed: int) -> np.ndarray:
+    def _sample(self, model: GPT, count: int, seed: int, progress: bool) -> np.ndarray:
         return sample_sequences(model, count, self.newline, seed=self.config.seed * 1000 + seed,
-                                device=self.device).numpy()
+                                device=self.device, progress=progress,
+                                desc=f"sampling {count} sequences").numpy()
 
-    def after_training(self, m: int, model: GPT) -> dict[str, Any]:
+    def after_training(self, m: int, model: GPT, progress: bool) -> dict[str, Any]:
         d, cfg = gen_dir(self.out, m), self.config.train
         if m == 0:  # real data, contexts and a held-out sample of p^(0)
-            _save_npy(d / "real.npy", self._sample(model, self.needed.get(0, self.config.N), 101))
-            _save_npy(d / "contexts.npy",
-                      self._sample(model, self.config.contexts, 102)[:, : cfg.block_size])
-            _save_npy(d / "p0_val.npy", self._sample(model, cfg.eval_windows, 103))
+            real = self._sample(model, self.needed.get(0, self.config.N), 101, progress)
+            _save_npy(d / "real.npy", real)
+            starts = self._sample(model, self.config.contexts, 102, progress)
+            _save_npy(d / "contexts.npy", starts[:, : cfg.block_size])
+            _save_npy(d / "p0_val.npy", self._sample(model, cfg.eval_windows, 103, progress))
         elif m in self.needed and m < self.config.generations:
-            _save_npy(d / "corpus.npy", self._sample(model, self.needed[m], 200 + m))
+            _save_npy(d / "corpus.npy", self._sample(model, self.needed[m], 200 + m, progress))
         p0_val = torch.as_tensor(self._load(0, "p0_val.npy"))
         contexts = torch.as_tensor(self._load(0, "contexts.npy"))
         torch.save(next_token_distributions(model, contexts), d / "next_token.pt")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
+from tqdm import tqdm
 
 from collapse.gpt.model import GPT
 
@@ -87,16 +88,26 @@ def generate(model: GPT, prompt: torch.Tensor, new_tokens: int, *,
 
 @torch.no_grad()
 def sample_sequences(model: GPT, count: int, start_token: int, *, seed: int,
-                     batch_size: int = 256, device: torch.device | str = "cpu") -> torch.Tensor:
+                     batch_size: int = 256, device: torch.device | str = "cpu",
+                     progress: bool = False, desc: str = "sampling") -> torch.Tensor:
     """``count`` sequences of block_size + 1 tokens, each ``start_token`` + block_size samples.
 
     This is how every corpus of the recursive pipeline is written (real data = samples of the
-    generation-0 model, synthetic data = samples of the previous model).
+    generation-0 model, synthetic data = samples of the previous model). ``progress`` shows a
+    bar over the sequences (the bar draws no random numbers: the samples are the same).
     """
     generator = torch.Generator(device=device).manual_seed(seed)
     chunks = []
-    for first in range(0, count, batch_size):
-        b = min(batch_size, count - first)
-        prompt = torch.full((b, 1), start_token, dtype=torch.long, device=device)
-        chunks.append(generate(model, prompt, model.config.block_size, generator=generator).cpu())
+    with batch_bar(count, desc, "seq", progress) as bar:
+        for first in range(0, count, batch_size):
+            b = min(batch_size, count - first)
+            prompt = torch.full((b, 1), start_token, dtype=torch.long, device=device)
+            chunks.append(generate(model, prompt, model.config.block_size,
+                                   generator=generator).cpu())
+            bar.update(b)
     return torch.cat(chunks)
+
+
+def batch_bar(total: int, desc: str, unit: str, progress: bool) -> tqdm:
+    """The progress bar of a batched loop over ``total`` items (gone when it ends)."""
+    return tqdm(total=total, desc=desc, unit=unit, leave=False, disable=not progress)

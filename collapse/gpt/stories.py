@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 
 from collapse.gpt.data import DATA_DIR
 from collapse.gpt.model import GPT
-from collapse.gpt.sample import generate
+from collapse.gpt.sample import batch_bar, generate
 from collapse.gpt.train import TrainConfig
 from collapse.gpt.vocabulary import Vocabulary
 
@@ -141,7 +141,7 @@ def _there_ids() -> tuple[NDArray[np.int64], int, int]:
 
 @torch.no_grad()
 def evaluate_stories(model: GPT, vocab: Vocabulary, token_lists: Sequence[Sequence[int]], *,
-                     batch_size: int = 8) -> StoryEvaluation:
+                     batch_size: int = 8, progress: bool = False) -> StoryEvaluation:
     """Perplexity and p(was | there), p(were | there) on real stories (GPT-2 ids), one pass.
 
     Each story is fed as in training, after an ``<|endoftext|>``, cut to ``block_size``
@@ -150,7 +150,8 @@ def evaluate_stories(model: GPT, vocab: Vocabulary, token_lists: Sequence[Sequen
     p(unseen) / (number of unseen ids). **p(was | there)**: at every "there" token (``there``,
     `` there``, ``There``, `` There``) inside the context, with the whole story before it, the
     model's probability of `` was`` next, averaged; the corpus value is the share of the *same*
-    occurrences followed by `` was``, so both sides are one statistic.
+    occurrences followed by `` was``, so both sides are one statistic. ``progress`` shows a bar
+    over the stories.
     """
     device = next(model.parameters()).device
     was_training = model.training
@@ -161,7 +162,9 @@ def evaluate_stories(model: GPT, vocab: Vocabulary, token_lists: Sequence[Sequen
     stories = [np.asarray(s[: block - 1], dtype=np.int64) for s in token_lists if len(s) >= 1]
     full = [np.asarray(s, dtype=np.int64) for s in token_lists if len(s) >= 1]
     nll_sum, scored, p_was, p_were, next_was, next_were = 0.0, 0, [], [], 0, 0
+    bar = batch_bar(len(stories), "scoring validation stories", "story", progress)
     for i in range(0, len(stories), batch_size):
+        bar.update(min(batch_size, len(stories) - i))
         chunk = stories[i: i + batch_size]
         width = max(len(s) for s in chunk) + 1
         ids = np.full((len(chunk), width), END_OF_TEXT_ID, dtype=np.int64)
@@ -189,6 +192,7 @@ def evaluate_stories(model: GPT, vocab: Vocabulary, token_lists: Sequence[Sequen
                 after = np.append(full[i + r], END_OF_TEXT_ID)[at + 1]  # the next token
                 next_was += int((after == was_id).sum())
                 next_were += int((after == were_id).sum())
+    bar.close()
     model.train(was_training)
     there = len(p_was)
     nan = float("nan")
@@ -218,14 +222,16 @@ class SampledStories:
 
 @torch.no_grad()
 def sample_stories(model: GPT, vocab: Vocabulary, count: int, *, max_new_tokens: int,
-                   seed: int, batch_size: int = 256, use_cache: bool = True) -> SampledStories:
+                   seed: int, batch_size: int = 256, use_cache: bool = True,
+                   progress: bool = False) -> SampledStories:
     """``count`` stories sampled after ``<|endoftext|>`` (temperature 1, no top-k), each ending
     at its first ``<|endoftext|>`` or cut after ``max_new_tokens`` tokens (as the authors'
     generation). A story that ended by itself is recorded as such.
 
     Uses the KV cache (``use_cache=False`` recomputes the whole prefix at every step: the
     benchmark's reference); finished stories leave the batch. The unseen id of a compact
-    vocabulary is never sampled.
+    vocabulary is never sampled. ``progress`` shows a bar over the stories (it draws no random
+    numbers: the stories are the same).
     """
     if max_new_tokens < 1 or max_new_tokens > model.config.block_size - 1:
         raise ValueError(f"max_new_tokens must be in [1, block_size - 1 = "
@@ -236,16 +242,19 @@ def sample_stories(model: GPT, vocab: Vocabulary, count: int, *, max_new_tokens:
     suppress = [] if vocab.unseen is None else [vocab.unseen]
     stories: list[list[int]] = []
     ended: list[bool] = []
-    for first in range(0, count, batch_size):
-        b = min(batch_size, count - first)
-        prompt = torch.full((b, 1), end, dtype=torch.long, device=device)
-        rows = generate(model, prompt, max_new_tokens, generator=generator, use_cache=use_cache,
-                        stop_token=end, suppress=suppress)[:, 1:].cpu().numpy()
-        for row in rows:
-            stop = np.flatnonzero(row == end)
-            ended.append(bool(len(stop)))
-            story = row[: stop[0]] if len(stop) else row
-            stories.append(vocab.to_gpt2(story).tolist())
+    with batch_bar(count, "sampling stories", "story", progress) as bar:
+        for first in range(0, count, batch_size):
+            b = min(batch_size, count - first)
+            prompt = torch.full((b, 1), end, dtype=torch.long, device=device)
+            rows = generate(model, prompt, max_new_tokens, generator=generator,
+                            use_cache=use_cache, stop_token=end,
+                            suppress=suppress)[:, 1:].cpu().numpy()
+            for row in rows:
+                stop = np.flatnonzero(row == end)
+                ended.append(bool(len(stop)))
+                story = row[: stop[0]] if len(stop) else row
+                stories.append(vocab.to_gpt2(story).tolist())
+            bar.update(b)
     return SampledStories(stories, ended)
 
 

@@ -244,15 +244,16 @@ class StoriesExperiment:
             "train_stories": len(data), "train_tokens": int(sum(len(s) for s in data)),
             "p_was_data": stat.p_was, "p_were_data": stat.p_were}
 
-    def after_training(self, m: int, model: GPT) -> dict[str, Any]:
+    def after_training(self, m: int, model: GPT, progress: bool) -> dict[str, Any]:
         c = self.config
         needed = self.sizes.get(m, 0) if m < c.generations else 0
         made = sample_stories(model, self.vocab, needed or SHOWN_FROM_LAST,
-                              max_new_tokens=c.max_new_tokens, seed=c.seed * 1000 + 500 + m)
+                              max_new_tokens=c.max_new_tokens, seed=c.seed * 1000 + 500 + m,
+                              progress=progress)
         if needed:
             write_json_atomic(gen_dir(self.out, m) / "stories.json",
                               made.stories)  # type: ignore[arg-type]
-        ev = evaluate_stories(model, self.vocab, self.val)
+        ev = evaluate_stories(model, self.vocab, self.val, progress=progress)
         return {"perplexity": ev.perplexity, "p_was_model": ev.p_was, "p_were_model": ev.p_were,
                 "there_val": ev.there, "p_was_val": ev.corpus_p_was,
                 "p_were_val": ev.corpus_p_were, "ended_share": made.ended_share,
