@@ -132,6 +132,8 @@ def fig5_plot(data: Fig5Data) -> Figure:
                     label=f"{labels[s]}, on samples of $p^{{(0)}}$")
         ax.set(xlabel="generation m", ylabel="validation loss",
                title="Validation loss (text: tiny Shakespeare)")
+        low, high = ax.get_ylim()
+        ax.set_ylim(low, high + 0.5 * (high - low))  # headroom: the legend sits above the lines
         ax.legend(loc="upper left")
         cmap = plt.get_cmap("viridis")
         for s, ax in enumerate(axes[1]):
