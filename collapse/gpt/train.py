@@ -237,6 +237,50 @@ def _atomic_save(obj: Any, path: Path) -> None:
     tmp.replace(path)
 
 
+def _resume(checkpoint: Path, model: GPT, optimizer: torch.optim.Optimizer, batcher: Batcher,
+            device: torch.device, max_iters: int) -> tuple[dict[str, list[float]], int]:
+    """Restore model, optimizer and random states from ``checkpoint``; (history, iteration)."""
+    state = _load_checkpoint(checkpoint, device, max_iters)
+    try:
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        batcher.generator.set_state(state["batcher"])
+        torch.set_rng_state(state["torch_rng"])
+    except (RuntimeError, ValueError, TypeError, KeyError) as err:
+        first = str(err).strip().splitlines()[0][:150]
+        raise DamagedFileError(f"{checkpoint}: does not fit this run's model or optimizer "
+                               f"({first}); {RESTART}") from None
+    return state["history"], state["iter"]
+
+
+def _wrap(model: GPT, config: TrainConfig, device: torch.device, world: int) -> torch.nn.Module:
+    """The module the loop calls: ``model``, compiled on CUDA if asked, in DDP across ranks."""
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+    net: torch.nn.Module = model
+    if config.compile and device.type == "cuda":
+        net = torch.compile(model)  # type: ignore[assignment]
+    if world > 1:
+        net = torch.nn.parallel.DistributedDataParallel(
+            net, device_ids=[device.index] if device.type == "cuda" else None)
+    return net
+
+
+def _step(net: torch.nn.Module, model: GPT, optimizer: torch.optim.Optimizer, x: torch.Tensor,
+          y: torch.Tensor, grad_clip: float) -> float:
+    """One optimisation step on the batch (x, y); returns its training loss."""
+    with _autocast(x.device):
+        _, loss, _ = net(x, y)
+    assert loss is not None
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    if grad_clip > 0:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+    optimizer.step()
+    return float(loss.detach())
+
+
 def train(
     config: TrainConfig,
     train_data: NDArray[np.int64],
@@ -270,27 +314,9 @@ def train(
     history: dict[str, list[float]] = {"iter": [], "val_loss": [], "train_loss": []}
     start = 0
     if checkpoint is not None and checkpoint.exists():
-        state = _load_checkpoint(checkpoint, device, config.max_iters)
-        try:
-            model.load_state_dict(state["model"])
-            optimizer.load_state_dict(state["optimizer"])
-            batcher.generator.set_state(state["batcher"])
-            torch.set_rng_state(state["torch_rng"])
-        except (RuntimeError, ValueError, TypeError, KeyError) as err:
-            first = str(err).strip().splitlines()[0][:150]
-            raise DamagedFileError(f"{checkpoint}: does not fit this run's model or optimizer "
-                                   f"({first}); {RESTART}") from None
-        history, start = state["history"], state["iter"]
-    if device.type == "cuda":
-        torch.backends.cuda.matmul.allow_tf32 = True
-        torch.backends.cudnn.allow_tf32 = True
-    net: torch.nn.Module = model
-    if config.compile and device.type == "cuda":
-        net = torch.compile(model)  # type: ignore[assignment]
-    if world > 1:
-        net = torch.nn.parallel.DistributedDataParallel(
-            net, device_ids=[device.index] if device.type == "cuda" else None)
-
+        history, start = _resume(checkpoint, model, optimizer, batcher, device,
+                                 config.max_iters)
+    net = _wrap(model, config, device, world)
     local = config.batch_size // world
     bar = tqdm(range(start, config.max_iters), desc=desc, unit="it", leave=False,
                initial=start, total=config.max_iters,
@@ -311,16 +337,9 @@ def train(
             for group in optimizer.param_groups:
                 group["lr"] = lr
             x, y = batcher.batch(config.batch_size)  # the same global batch on every rank
-            x, y = x[rank * local:(rank + 1) * local].to(device), y[rank * local:(rank + 1) * local]
-            with _autocast(device):
-                _, loss, _ = net(x, y.to(device))
-            assert loss is not None
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if config.grad_clip > 0:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-            optimizer.step()
-            last_train = float(loss.detach())
+            rows = slice(rank * local, (rank + 1) * local)
+            last_train = _step(net, model, optimizer, x[rows].to(device), y[rows].to(device),
+                               config.grad_clip)
             done = it + 1
             if done % config.eval_interval == 0 or done == config.max_iters:
                 history["iter"].append(done)
