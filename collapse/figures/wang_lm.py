@@ -108,6 +108,15 @@ def report_arguments(page: str, results_dir: str | Path = RESULTS) -> dict[str, 
     return committed_runs_report(page, run_dirs(results_dir), scale_line(results_dir), commands)
 
 
+def run_label(config: dict[str, Any]) -> str:
+    """``4 × 128, Replace`` or ``4 × 128, Accumulate-Subsample (k = 1)``: the shape actually
+    trained (profiles may resize it) and the paradigm, as Wang et al. name it."""
+    t = config["train"]
+    paradigm = ("Replace" if config["paradigm"] == "replace"
+                else f"Accumulate-Subsample (k = {config['k']:g})")
+    return f"{t['n_layer']} × {t['n_embd']}, {paradigm}"
+
+
 def wang_lm_data(results_dir: str | Path = RESULTS) -> WangLMData:
     """Read every run present under ``results_dir`` (at least one Replace run is required)."""
     found = []
@@ -115,9 +124,8 @@ def wang_lm_data(results_dir: str | Path = RESULTS) -> WangLMData:
         path = Path(results_dir) / f"{model}_{paradigm}" / "results.json"
         if path.exists():
             result = json.loads(path.read_text())
-            t = result["config"]["train"]  # the shape actually trained (profiles may resize)
-            found.append((f"{t['n_layer']} × {t['n_embd']}, {paradigm}", result))
-    if not found or "replace" not in found[0][0]:
+            found.append((run_label(result["config"]), result))
+    if not found or found[0][1]["config"]["paradigm"] != "replace":
         raise FileNotFoundError(f"no Replace results under {results_dir}: run `collapse "
                                 f"train-stories` (see the page) or recompute")
     g = max(len(r["rows"]) for _, r in found)
@@ -217,7 +225,7 @@ def wang_fig3_plot(data: WangLMData) -> Figure:
     with project_style():
         fig, ax = plt.subplots(figsize=(6.0, 4.0), layout="constrained")
         for i, label in enumerate(data.labels):
-            style = "o-" if "replace" in label else "s--"
+            style = "o-" if "Replace" in label else "s--"
             ax.plot(data.generations, data.perplexity[i], style,
                     color=PALETTE[i % len(PALETTE)], label=str(label))
         ax.set(xlabel="generation n", ylabel="perplexity on TinyStories validation",
