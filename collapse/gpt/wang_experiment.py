@@ -188,7 +188,9 @@ class StoriesExperiment:
     def __init__(self, config: StoriesConfig) -> None:
         self.config = config
         self.scheme = config.make_scheme()
-        self.label = self.scheme.label()
+        # Wang et al.'s names: Replace is Seddik et al.'s Fully Synthetic scheme
+        self.label = ("Replace" if config.paradigm == "replace"
+                      else f"Accumulate-Subsample (k = {config.k:g})") + f", N = {config.N}"
         self.sizes = _source_sizes(self.scheme, config.generations)
 
     def prepare(self, out: Path, device: torch.device) -> None:
