@@ -73,10 +73,14 @@ def main() -> None:
           f"ratio {cached / plain:4.2f}x ({args.stories} stories, up to {args.new} tokens)")
     for run in sorted(RESULTS.glob("*/*/results.json")):
         result = json.loads(run.read_text())
-        wall = [r["wall_seconds"] for r in result["rows"]]
-        print(f"committed {run.parent.parent.name}/{run.parent.name}: {len(wall)} generations, "
-              f"one generation (train + sample + evaluate) {min(wall) / 60:.1f}-"
-              f"{max(wall) / 60:.1f} min on {result['provenance']['device']} with "
+        # a generation resumed from a checkpoint timed only its last part: left out
+        wall = sorted(r["wall_seconds"] for r in result["rows"] if not r.get("resumed"))
+        if not wall:
+            continue
+        print(f"committed {run.parent.parent.name}/{run.parent.name}: {len(result['rows'])} "
+              f"generations, one generation (train + sample + evaluate) min / median / max "
+              f"{wall[0] / 60:.1f} / {wall[len(wall) // 2] / 60:.1f} / {wall[-1] / 60:.1f} min "
+              f"on {result['provenance']['device']} with "
               f"{result['provenance'].get('torch_threads', '?')} threads (target <= 8 min)")
 
 

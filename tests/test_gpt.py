@@ -146,7 +146,12 @@ def _cli(out: Path, scheme: str = "partially", extra: list[str] | None = None
 
 def _numbers(out: Path) -> list[dict[str, float]]:
     rows = json.loads((out / "results.json").read_text())["rows"]
-    return [{k: v for k, v in row.items() if k != "wall_seconds"} for row in rows]
+    return [{k: v for k, v in row.items() if k not in ("wall_seconds", "resumed")}
+            for row in rows]
+
+
+def _resumed(out: Path) -> list[bool]:
+    return [row["resumed"] for row in json.loads((out / "results.json").read_text())["rows"]]
 
 
 def test_killed_run_resumes_and_ends_with_identical_numbers(tmp_path: Path) -> None:
@@ -167,6 +172,8 @@ def test_killed_run_resumes_and_ends_with_identical_numbers(tmp_path: Path) -> N
 
     assert _cli(killed).wait(timeout=600) == 0
     assert _numbers(killed) == _numbers(reference)
+    # the record says which generation's wall time covers only the part after the resume
+    assert _resumed(killed) == [False, False, True, False] and not any(_resumed(reference))
 
 
 def test_resume_directory_with_other_config_is_refused(tmp_path: Path) -> None:

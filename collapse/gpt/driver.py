@@ -179,6 +179,8 @@ def _run_locked(experiment: Experiment, out: Path, dev: torch.device, checkpoint
         if not metrics_path.exists():
             status.update(generation=m)
             t0 = time.perf_counter()
+            # a resumed generation's wall time counts only the part after the resume
+            resumed = (d / "partial.pt").exists()
             data, facts = experiment.training_data(m)
             model, history = train(config.train, data, *experiment.validation(m),
                                    seed=config.seed * 1000 + m,
@@ -192,7 +194,7 @@ def _run_locked(experiment: Experiment, out: Path, dev: torch.device, checkpoint
             measured = experiment.after_training(m, model, progress is not False)
             record = {"generation": m, **facts, **measured,
                       "train_loss": history["train_loss"][-1],
-                      "wall_seconds": round(time.perf_counter() - t0, 3),
+                      "wall_seconds": round(time.perf_counter() - t0, 3), "resumed": resumed,
                       "curve": {"iter": history["iter"], "val_loss": history["val_loss"]},
                       "format_version": FORMAT_VERSION,
                       "files": checksums(d, skip=RECORD_FILES_SKIPPED)}
