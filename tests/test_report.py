@@ -86,7 +86,7 @@ def test_readable_numbers(value: float, text: str) -> None:
 
 def test_long_commands_are_broken_before_options_to_fit_the_code_box() -> None:
     command = ("collapse train-stories --paradigm accumulate-subsample --profile cpu "
-               "--device cpu -o runs/wang_1m_accumulate")
+               "--device cpu -o runs/wang_accumulate")
     shown = shell_lines(command)
     assert all(len(line) <= 75 for line in shown.splitlines())
     assert len(shown.splitlines()) == 2 and shown.splitlines()[1].startswith("    --")

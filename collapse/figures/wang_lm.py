@@ -20,6 +20,9 @@ from collapse.plotting import PALETTE, project_style
 RESULTS = Path(__file__).resolve().parents[2] / "results" / "wang"
 """Committed results: ``results/wang/<model>_<paradigm>/results.json``."""
 RUNS = (("1m", "replace"), ("1m", "accumulate"), ("33m", "replace"), ("33m", "accumulate"))
+CPU_RUNS = {"1m_replace": "replace", "1m_accumulate": "accumulate-subsample"}
+"""The committed runs at the ``cpu`` profile: results folder → ``collapse train-stories
+--paradigm``. Each ran in ``runs/wang_<replace|accumulate>``."""
 
 
 @dataclass(frozen=True)
@@ -103,8 +106,8 @@ def scale_line(results_dir: str | Path = RESULTS) -> str:
 def report_arguments(page: str, results_dir: str | Path = RESULTS) -> dict[str, Any]:
     """``page_report``'s scale, provenance and re-run commands for Figures 2 and 3."""
     commands = [f"collapse train-stories --paradigm {paradigm} --profile cpu --device cpu "
-                f"-o runs/wang_1m_{folder}" for paradigm, folder in
-                (("replace", "replace"), ("accumulate-subsample", "accumulate"))]
+                f"-o runs/wang_{folder.removeprefix('1m_')}"
+                for folder, paradigm in CPU_RUNS.items()]
     return committed_runs_report(page, run_dirs(results_dir), scale_line(results_dir), commands)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib.resources
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -157,51 +157,70 @@ def evaluate_stories(model: GPT, vocab: Vocabulary, token_lists: Sequence[Sequen
     was_training = model.training
     model.eval()
     block = model.config.block_size
+    stories = [np.asarray(s, dtype=np.int64) for s in token_lists if len(s) >= 1]
+    tally = _StoryTally()
+    with batch_bar(len(stories), "scoring validation stories", "story", progress) as bar:
+        for i in range(0, len(stories), batch_size):
+            chunk = stories[i: i + batch_size]
+            _score_batch(model, vocab, [s[: block - 1] for s in chunk], chunk, device, tally)
+            bar.update(len(chunk))
+    model.train(was_training)
+    return tally.evaluation()
+
+
+@dataclass
+class _StoryTally:
+    """Running sums of :func:`evaluate_stories` over the batches."""
+
+    nll_sum: float = 0.0
+    scored: int = 0
+    p_was: list[float] = field(default_factory=list)
+    p_were: list[float] = field(default_factory=list)
+    next_was: int = 0
+    next_were: int = 0
+
+    def evaluation(self) -> StoryEvaluation:
+        there, nan = len(self.p_was), float("nan")
+        return StoryEvaluation(
+            perplexity=float(np.exp(self.nll_sum / self.scored)) if self.scored else nan,
+            scored_tokens=self.scored,
+            p_was=float(np.mean(self.p_was)) if there else nan,
+            p_were=float(np.mean(self.p_were)) if there else nan, there=there,
+            corpus_p_was=self.next_was / there if there else nan,
+            corpus_p_were=self.next_were / there if there else nan)
+
+
+def _score_batch(model: GPT, vocab: Vocabulary, chunk: list[np.ndarray], full: list[np.ndarray],
+                 device: torch.device, tally: _StoryTally) -> None:
+    """Add one batch of stories (``chunk``: cut to the context; ``full``: whole) to ``tally``."""
     there_ids, was_id, were_id = _there_ids()
     was_m, were_m = (int(i) for i in vocab.to_model([was_id, were_id]))
-    stories = [np.asarray(s[: block - 1], dtype=np.int64) for s in token_lists if len(s) >= 1]
-    full = [np.asarray(s, dtype=np.int64) for s in token_lists if len(s) >= 1]
-    nll_sum, scored, p_was, p_were, next_was, next_were = 0.0, 0, [], [], 0, 0
-    bar = batch_bar(len(stories), "scoring validation stories", "story", progress)
-    for i in range(0, len(stories), batch_size):
-        bar.update(min(batch_size, len(stories) - i))
-        chunk = stories[i: i + batch_size]
-        width = max(len(s) for s in chunk) + 1
-        ids = np.full((len(chunk), width), END_OF_TEXT_ID, dtype=np.int64)
-        for r, s in enumerate(chunk):
-            ids[r, 1: len(s) + 1] = s
-        x = torch.as_tensor(vocab.to_model(ids), device=device)
-        logits, _, _ = model(x)
-        logits = logits.float()
-        lse = torch.logsumexp(logits, dim=-1)  # (B, T)
-        for r, s in enumerate(chunk):
-            n = len(s)
-            # position j of the input predicts input j + 1 = story token j; score tokens 1..n−1
-            target = x[r, 2: n + 1]
-            logp = logits[r, 1:n].gather(-1, target[:, None])[:, 0] - lse[r, 1:n]
-            if vocab.unseen is not None:
-                logp = logp - (target == vocab.unseen).float() * vocab.log_unseen_share()
-            nll_sum -= float(logp.double().sum())
-            scored += n - 1
-            at = np.flatnonzero(np.isin(s, there_ids))  # story positions of "there"
-            if len(at):
-                rows = logits[r, at + 1]  # input position j + 1 holds story token j
-                probs = torch.exp(rows[:, [was_m, were_m]] - lse[r, at + 1][:, None]).double()
-                p_was += probs[:, 0].tolist()
-                p_were += probs[:, 1].tolist()
-                after = np.append(full[i + r], END_OF_TEXT_ID)[at + 1]  # the next token
-                next_was += int((after == was_id).sum())
-                next_were += int((after == were_id).sum())
-    bar.close()
-    model.train(was_training)
-    there = len(p_was)
-    nan = float("nan")
-    return StoryEvaluation(
-        perplexity=float(np.exp(nll_sum / scored)) if scored else nan, scored_tokens=scored,
-        p_was=float(np.mean(p_was)) if there else nan,
-        p_were=float(np.mean(p_were)) if there else nan, there=there,
-        corpus_p_was=next_was / there if there else nan,
-        corpus_p_were=next_were / there if there else nan)
+    width = max(len(s) for s in chunk) + 1
+    ids = np.full((len(chunk), width), END_OF_TEXT_ID, dtype=np.int64)
+    for r, s in enumerate(chunk):
+        ids[r, 1: len(s) + 1] = s
+    x = torch.as_tensor(vocab.to_model(ids), device=device)
+    logits, _, _ = model(x)
+    logits = logits.float()
+    lse = torch.logsumexp(logits, dim=-1)  # (B, T)
+    for r, s in enumerate(chunk):
+        n = len(s)
+        # position j of the input predicts input j + 1 = story token j; score tokens 1..n−1
+        target = x[r, 2: n + 1]
+        logp = logits[r, 1:n].gather(-1, target[:, None])[:, 0] - lse[r, 1:n]
+        if vocab.unseen is not None:
+            logp = logp - (target == vocab.unseen).float() * vocab.log_unseen_share()
+        tally.nll_sum -= float(logp.double().sum())
+        tally.scored += n - 1
+        at = np.flatnonzero(np.isin(s, there_ids))  # story positions of "there"
+        if len(at):
+            rows = logits[r, at + 1]  # input position j + 1 holds story token j
+            probs = torch.exp(rows[:, [was_m, were_m]] - lse[r, at + 1][:, None]).double()
+            tally.p_was += probs[:, 0].tolist()
+            tally.p_were += probs[:, 1].tolist()
+            after = np.append(full[r], END_OF_TEXT_ID)[at + 1]  # the next token
+            tally.next_was += int((after == was_id).sum())
+            tally.next_were += int((after == were_id).sum())
 
 
 @dataclass(frozen=True)
