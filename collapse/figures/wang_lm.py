@@ -55,6 +55,8 @@ class WangLMData(_Arrays):
     def summary(self) -> dict[str, float | int | str]:
         first = self.perplexity[:, 0]
         last = np.array([row[~np.isnan(row)][-1] for row in self.perplexity])
+        accumulate = [i for i, label in enumerate(self.labels) if "Accumulate" in str(label)]
+        a = accumulate[0] if accumulate else None  # NaN below when no such run is present
         return {
             "runs": int(self.labels.size),
             "generations": int(np.isfinite(self.perplexity).sum(axis=1).max()),
@@ -74,6 +76,11 @@ class WangLMData(_Arrays):
                 self.p_was_model[0])][-1]),
             "replace_last_p_was_data": float(self.p_was_data[0][np.isfinite(
                 self.p_was_data[0])][-1]),
+            "accumulate_last_ppl": float(last[a]) if a is not None else float("nan"),
+            "accumulate_max_ppl": (float(np.nanmax(self.perplexity[a])) if a is not None
+                                   else float("nan")),
+            "accumulate_last_p_was": (float(self.p_was_model[a][np.isfinite(
+                self.p_was_model[a])][-1]) if a is not None else float("nan")),
         }
 
 
