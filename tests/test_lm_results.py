@@ -41,13 +41,6 @@ def test_wang_first_generation_stories_end_by_themselves(run: str) -> None:
     assert _load("wang", run)["rows"][0]["ended_share"] >= 0.95
 
 
-# A target of the cpu profile that the committed runs miss (a generation costs about 22 min on
-# 2 cores): strict, so that the run that meets it turns this into a failure until the mark is
-# removed.
-OPEN_TARGET = pytest.mark.xfail(strict=True, reason="cpu-profile target not met yet")
-
-
-@OPEN_TARGET
 @pytest.mark.parametrize("run", WANG)
 def test_wang_runs_have_ten_generations(run: str) -> None:
     assert len(_load("wang", run)["rows"]) >= 10
