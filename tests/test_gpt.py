@@ -154,9 +154,16 @@ def _resumed(out: Path) -> list[bool]:
     return [row["resumed"] for row in json.loads((out / "results.json").read_text())["rows"]]
 
 
-def test_killed_run_resumes_and_ends_with_identical_numbers(tmp_path: Path) -> None:
-    reference = tmp_path / "uninterrupted"
-    assert _cli(reference).wait(timeout=600) == 0
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An uninterrupted quick run (Partially Synthetic, ground truth + 3 generations)."""
+    out = tmp_path_factory.mktemp("uninterrupted")
+    assert _cli(out).wait(timeout=600) == 0
+    return out
+
+
+def test_killed_run_resumes_and_ends_with_identical_numbers(reference: Path,
+                                                            tmp_path: Path) -> None:
 
     killed = tmp_path / "killed"
     proc = _cli(killed)
@@ -174,6 +181,28 @@ def test_killed_run_resumes_and_ends_with_identical_numbers(tmp_path: Path) -> N
     assert _numbers(killed) == _numbers(reference)
     # the record says which generation's wall time covers only the part after the resume
     assert _resumed(killed) == [False, False, True, False] and not any(_resumed(reference))
+
+
+def test_a_finished_run_extended_to_more_generations_equals_a_longer_run(
+        reference: Path, tmp_path: Path) -> None:
+    extended = tmp_path / "extended"
+    assert _cli(extended, extra=["--set", "generations", "2"]).wait(timeout=600) == 0
+    assert not (extended / "gen_002" / "corpus.npy").exists()  # the last generation's, unneeded
+    assert _cli(extended).wait(timeout=600) == 0  # the same run with generations 3
+    # generation 2's saved model sampled the corpus generation 3 trains on, as in a longer run
+    assert np.array_equal(np.load(extended / "gen_002" / "corpus.npy"),
+                          np.load(reference / "gen_002" / "corpus.npy"))
+    assert ([{k: v for k, v in row.items() if k != "sampled_later_seconds"}
+             for row in _numbers(extended)] == _numbers(reference))
+    assert "sampled_later_seconds" in json.loads(
+        (extended / "gen_002" / "metrics.json").read_text())
+    saved = json.loads((extended / "config.json").read_text())
+    assert saved["config"]["generations"] == 3
+    assert [(c["from"], c["to"]) for c in saved["generations_changed"]] == [(2, 3)]
+    with pytest.raises(ValueError, match="generations must be >= 3 there"):  # never cut
+        run_recursive(RecursiveConfig.from_profile("quick", scheme="partially", generations=2,
+                                                   max_iters=120, eval_interval=40),
+                      extended, device="cpu", progress=False)
 
 
 def test_resume_directory_with_other_config_is_refused(tmp_path: Path) -> None:

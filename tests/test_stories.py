@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -187,6 +189,20 @@ def test_stories_pipeline_runs_two_generations_of_both_paradigms(tmp_path) -> No
         assert result["corpus"]["there_val"] == rows[0]["there_val"] > 0
         assert set(result["samples"]) == {"1", "2"}
         assert result["vocabulary"]["size"] == cfg.train.vocab_size < 50257
+    # a finished one-generation run, run again with two, equals the two-generation run
+    extended = tmp_path / "extended"
+    one = StoriesConfig.from_profile("quick", paradigm="accumulate-subsample", generations=1)
+    run_stories_recursive(one, extended, device="cpu", progress=False)
+    assert not (extended / "gen_001" / "stories.json").exists()
+    result = run_stories_recursive(cfg, extended, device="cpu", progress=False)
+    assert ((extended / "gen_001" / "stories.json").read_text()
+            == (tmp_path / "accumulate-subsample" / "gen_001" / "stories.json").read_text())
+    longer = json.loads((tmp_path / "accumulate-subsample" / "results.json").read_text())
+    timing = ("wall_seconds", "sampled_later_seconds")
+    for ours, theirs in zip(result["rows"], longer["rows"], strict=True):
+        assert ({k: v for k, v in ours.items() if k not in timing}
+                == {k: v for k, v in theirs.items() if k not in timing})
+    assert result["samples"] == longer["samples"]
     with pytest.raises(ValueError, match="paradigm must be one of"):
         StoriesConfig.from_profile("quick", paradigm="keep-everything")
     with pytest.raises(ValueError, match="k must be a real number > 0"):

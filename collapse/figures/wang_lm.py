@@ -112,7 +112,10 @@ def scale_line(results_dir: str | Path = RESULTS) -> str:
 
 def report_arguments(page: str, results_dir: str | Path = RESULTS) -> dict[str, Any]:
     """``page_report``'s scale, provenance and re-run commands for Figures 2 and 3."""
+    generations = {folder: json.loads((Path(results_dir) / folder / "results.json").read_text())[
+        "config"]["generations"] for folder in CPU_RUNS}
     commands = [f"collapse train-stories --paradigm {paradigm} --profile cpu --device cpu "
+                f"--set generations {generations[folder]} "
                 f"-o runs/wang_{folder.removeprefix('1m_')}"
                 for folder, paradigm in CPU_RUNS.items()]
     return committed_runs_report(page, run_dirs(results_dir), scale_line(results_dir), commands)

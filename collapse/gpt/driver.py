@@ -11,7 +11,10 @@ does the rest, identically for Seddik et al.'s tiny-Shakespeare experiment
    (``experiment.after_training``), then mark the generation complete (``gen_00m/metrics.json``),
 4. rewrite ``results.csv`` and ``results.json`` with every completed generation and provenance.
 
-A run directory remembers its configuration (``config.json``); a different one is refused. One
+A run directory remembers its configuration (``config.json``); a different one is refused,
+except for more ``generations``: a finished run is extended by running it again with more (the
+old last generation's model, kept in ``gen_00m/model.pt``, then samples the corpus that the next
+generation trains on, exactly as a run started with more generations would). One
 process at a time writes it (``.lock``, see :mod:`collapse.rundir`); ``run.json`` tells its
 status; each generation's record checksums the files it wrote, checked on resume.
 Running the same command again skips completed generations and resumes the one in progress
@@ -86,8 +89,16 @@ class Experiment(Protocol):
         about it for the record (sizes, statistics)."""
 
     def after_training(self, m: int, model: GPT, progress: bool) -> dict[str, Any]:
-        """Sample what later generations need (into ``gen_dir(m)``) and measure the model
-        (``progress``: show bars over the sampling and scoring)."""
+        """Sample what later generations need (into ``gen_dir(m)``, by :meth:`sample_for_later`)
+        and measure the model (``progress``: show bars over the sampling and scoring)."""
+
+    def sample_for_later(self, m: int, model: GPT, progress: bool) -> dict[str, Any]:
+        """Sample from generation m's model the corpus that generations after m train on (into
+        ``gen_dir(m)``); return the record's fields that this sample determines."""
+
+    def missing_samples(self, m: int) -> bool:
+        """Whether completed generation m lacks that corpus (it was the last generation of a
+        run with fewer generations)."""
 
     def results(self, rows: list[dict[str, Any]]) -> dict[str, Any]:
         """Complete the rows in place (quantities across generations); return extra top-level
@@ -202,10 +213,29 @@ def _run_locked(experiment: Experiment, out: Path, dev: torch.device, checkpoint
             (d / "partial.pt").unlink(missing_ok=True)
         if rank != 0:
             continue
-        rows.append(done[m] if m in done else read_generation(d, m))
+        if m not in done:
+            done[m] = read_generation(d, m)
+        elif m < config.generations and experiment.missing_samples(m):
+            done[m] = _sample_for_later(experiment, d, done[m], dev, progress)
+        rows.append(done[m])
         write_results(out, experiment, rows, dev, time.perf_counter() - start)
     barrier()
     return json.loads((out / "results.json").read_text()) if rank == 0 else {}
+
+
+def _sample_for_later(experiment: Experiment, d: Path, record: dict[str, Any],
+                      dev: torch.device, progress: bool | None) -> dict[str, Any]:
+    """Extend a run: completed generation m was the last of a shorter run, so sample from its
+    saved model the corpus the next generation needs, and rewrite its record."""
+    t0 = time.perf_counter()
+    model = GPT(experiment.config.train.model_config()).to(dev)
+    model.load_state_dict(torch.load(d / "model.pt", map_location=dev, weights_only=True))
+    m = record["generation"]
+    record = {**record, **experiment.sample_for_later(m, model, progress is not False),
+              "sampled_later_seconds": round(time.perf_counter() - t0, 3)}
+    write_json_atomic(d / "metrics.json", {**record, "format_version": FORMAT_VERSION,
+                                           "files": checksums(d, skip=RECORD_FILES_SKIPPED)})
+    return record
 
 
 def read_generation(d: Path, m: int) -> dict[str, Any]:
@@ -259,11 +289,21 @@ def check_or_write_config(out: Path, config: dict[str, Any], device: str, *,
                    "directory")
         previous = saved["config"]
         current = json.loads(json.dumps(config))
-        if previous != current:
-            diff = sorted(k for k in set(previous) | set(current)
-                          if previous.get(k) != current.get(k))
+        diff = sorted(k for k in set(previous) | set(current)
+                      if previous.get(k) != current.get(k))
+        if diff and diff != ["generations"]:
             raise ValueError(f"{out} holds a run with a different configuration (differs in "
                              f"{diff}); use another output directory")
+        if current.get("generations", 0) < previous.get("generations", 0):
+            raise ValueError(f"{out} holds a run of {previous['generations']} generations: "
+                             f"generations must be >= {previous['generations']} there (a run "
+                             f"is extended, never cut); use another output directory")
+        if diff and write:  # a longer run of the same experiment
+            changes = saved.get("generations_changed", [])
+            changes.append({"from": previous["generations"], "to": current["generations"],
+                            **stamp(device=str(pick_device(device)))})
+            write_json_atomic(path, {**saved, "config": current,
+                                     "generations_changed": changes})
     elif write:
         out.mkdir(parents=True, exist_ok=True)
         write_json_atomic(path, {"config": config,

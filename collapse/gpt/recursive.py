@@ -200,12 +200,20 @@ class ShakespeareExperiment:
             _save_npy(d / "contexts.npy", starts[:, : cfg.block_size])
             _save_npy(d / "p0_val.npy", self._sample(model, cfg.eval_windows, 103, progress))
         elif m in self.needed and m < self.config.generations:
-            _save_npy(d / "corpus.npy", self._sample(model, self.needed[m], 200 + m, progress))
+            self.sample_for_later(m, model, progress)
         p0_val = torch.as_tensor(self._load(0, "p0_val.npy"))
         contexts = torch.as_tensor(self._load(0, "contexts.npy"))
         torch.save(next_token_distributions(model, contexts), d / "next_token.pt")
         return {"val_loss_text": evaluate_loss(model, *self.text_val),
                 "val_loss_p0": evaluate_loss(model, p0_val[:, :-1], p0_val[:, 1:])}
+
+    def sample_for_later(self, m: int, model: GPT, progress: bool) -> dict[str, Any]:
+        _save_npy(gen_dir(self.out, m) / "corpus.npy",
+                  self._sample(model, self.needed[m], 200 + m, progress))
+        return {}
+
+    def missing_samples(self, m: int) -> bool:
+        return m >= 1 and m in self.needed and not (gen_dir(self.out, m) / "corpus.npy").exists()
 
     def results(self, rows: list[dict[str, Any]]) -> dict[str, Any]:
         """‖p^(m) − p^(1)‖₁ and ‖p^(m) − p^(0)‖₁, averaged over the contexts sampled from p^(0)."""

@@ -38,6 +38,7 @@ from collapse.gpt.stories import (
     NEO_1M,
     NEO_33M,
     VOCAB_SIZE,
+    SampledStories,
     decode,
     encode_batch,
     evaluate_stories,
@@ -246,21 +247,32 @@ class StoriesExperiment:
             "train_stories": len(data), "train_tokens": int(sum(len(s) for s in data)),
             "p_was_data": stat.p_was, "p_were_data": stat.p_were}
 
+    def _sampled(self, m: int, model: GPT, count: int, progress: bool) -> SampledStories:
+        return sample_stories(model, self.vocab, count, max_new_tokens=self.config.max_new_tokens,
+                              seed=self.config.seed * 1000 + 500 + m, progress=progress)
+
+    def _story_facts(self, made: SampledStories) -> dict[str, Any]:
+        return {"ended_share": made.ended_share, "mean_length": made.mean_length,
+                "samples": [decode(s) for s in made.stories[: self.config.samples_shown]]}
+
+    def sample_for_later(self, m: int, model: GPT, progress: bool) -> dict[str, Any]:
+        made = self._sampled(m, model, self.sizes[m], progress)
+        write_json_atomic(gen_dir(self.out, m) / "stories.json",
+                          made.stories)  # type: ignore[arg-type]
+        return self._story_facts(made)
+
+    def missing_samples(self, m: int) -> bool:
+        return self.sizes.get(m, 0) > 0 and not (gen_dir(self.out, m) / "stories.json").exists()
+
     def after_training(self, m: int, model: GPT, progress: bool) -> dict[str, Any]:
-        c = self.config
-        needed = self.sizes.get(m, 0) if m < c.generations else 0
-        made = sample_stories(model, self.vocab, needed or SHOWN_FROM_LAST,
-                              max_new_tokens=c.max_new_tokens, seed=c.seed * 1000 + 500 + m,
-                              progress=progress)
-        if needed:
-            write_json_atomic(gen_dir(self.out, m) / "stories.json",
-                              made.stories)  # type: ignore[arg-type]
+        if m < self.config.generations and self.sizes.get(m, 0):
+            stories = self.sample_for_later(m, model, progress)
+        else:  # no later generation trains on these: a few, for the ended share and length
+            stories = self._story_facts(self._sampled(m, model, SHOWN_FROM_LAST, progress))
         ev = evaluate_stories(model, self.vocab, self.val, progress=progress)
         return {"perplexity": ev.perplexity, "p_was_model": ev.p_was, "p_were_model": ev.p_were,
                 "there_val": ev.there, "p_was_val": ev.corpus_p_was,
-                "p_were_val": ev.corpus_p_were, "ended_share": made.ended_share,
-                "mean_length": made.mean_length,
-                "samples": [decode(s) for s in made.stories[: c.samples_shown]]}
+                "p_were_val": ev.corpus_p_were, **stories}
 
     def results(self, rows: list[dict[str, Any]]) -> dict[str, Any]:
         samples = {str(r["generation"]): r.pop("samples") for r in rows}
