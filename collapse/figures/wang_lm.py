@@ -54,7 +54,7 @@ class WangLMData(_Arrays):
 
     def summary(self) -> dict[str, float | int | str]:
         first = self.perplexity[:, 0]
-        last = np.array([row[~np.isnan(row)][-1] for row in self.perplexity])
+        last = np.array([_last_finite(row) for row in self.perplexity])
         accumulate = [i for i, label in enumerate(self.labels) if "Accumulate" in str(label)]
         a = accumulate[0] if accumulate else None  # NaN below when no such run is present
         return {
@@ -72,16 +72,19 @@ class WangLMData(_Arrays):
             "replace_first_ppl": float(first[0]),
             "replace_last_ppl": float(last[0]),
             "replace_first_p_was": float(self.p_was_model[0, 0]),
-            "replace_last_p_was": float(self.p_was_model[0][np.isfinite(
-                self.p_was_model[0])][-1]),
-            "replace_last_p_was_data": float(self.p_was_data[0][np.isfinite(
-                self.p_was_data[0])][-1]),
+            "replace_last_p_was": _last_finite(self.p_was_model[0]),
+            "replace_last_p_was_data": _last_finite(self.p_was_data[0]),
             "accumulate_last_ppl": float(last[a]) if a is not None else float("nan"),
             "accumulate_max_ppl": (float(np.nanmax(self.perplexity[a])) if a is not None
                                    else float("nan")),
-            "accumulate_last_p_was": (float(self.p_was_model[a][np.isfinite(
-                self.p_was_model[a])][-1]) if a is not None else float("nan")),
+            "accumulate_last_p_was": (_last_finite(self.p_was_model[a]) if a is not None
+                                      else float("nan")),
         }
+
+
+def _last_finite(row: NDArray[np.float64]) -> float:
+    """The last generation a run reached (rows are padded with NaN)."""
+    return float(row[np.isfinite(row)][-1])
 
 
 def _describe(label: str, result: dict[str, Any]) -> str:
