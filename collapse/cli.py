@@ -24,6 +24,7 @@ from collapse.notebook import (
     run_notebook,
 )
 from collapse.rundir import RunDirectoryBusy
+from collapse.settings import parse_settings
 
 EXIT_FAILED, EXIT_USAGE, EXIT_BUSY, EXIT_INTERRUPTED = 1, 2, 3, 130
 
@@ -64,22 +65,32 @@ def _parser() -> argparse.ArgumentParser:
     st = sub.add_parser("train-stories",
                         help="GPT-Neo-shaped models on TinyStories, recursively (Wang Figs 2-3)")
     st.add_argument("--paradigm", default="replace", help="replace | accumulate-subsample")
-    st.add_argument("--model", default="1m", help="1m | 33m (GPT-Neo-shaped configurations)")
+    st.add_argument("--model", default=None,
+                    help="1m | 33m: the GPT-Neo shape of the paper profile (default: 1m)")
     st.add_argument("--profile", default="cpu", help="paper | cpu | quick (default: cpu)")
     st.add_argument("--set", dest="settings", nargs=2, action="append", default=[],
                     metavar=("NAME", "VALUE"), help="override a setting, e.g. --set k 0.1")
     st.add_argument("--device", default="auto", help="auto | cpu | cuda")
+    st.add_argument("--checkpoint-every", type=int, default=50,
+                    help="save a mid-training checkpoint every this many iterations")
     st.add_argument("-o", "--output", required=True, help="run directory (resumes if it exists)")
     return parser
 
 
 def _train_stories(args: argparse.Namespace) -> int:
-    from collapse.gpt.wang_experiment import StoriesConfig, run_stories_recursive
+    from collapse.gpt.wang_experiment import (
+        DERIVED,
+        OPTIONS,
+        StoriesConfig,
+        run_stories_recursive,
+        setting_types,
+    )
 
-    overrides = {name: _parse_setting(name, value) for name, value in args.settings}
+    overrides = parse_settings(args.settings, setting_types(), options=OPTIONS, derived=DERIVED)
     config = StoriesConfig.from_profile(args.profile, paradigm=args.paradigm, model=args.model,
                                         **overrides)
-    result = run_stories_recursive(config, args.output, device=args.device, progress=True)
+    result = run_stories_recursive(config, args.output, device=args.device, progress=True,
+                                   checkpoint_every=args.checkpoint_every)
     for row in result["rows"]:
         print(f"generation {row['generation']:3d}  perplexity {row['perplexity']:10.2f}  "
               f"p(was|there) {row['p_was_model']:.3f}  p(were|there) {row['p_were_model']:.3f}")
@@ -87,23 +98,19 @@ def _train_stories(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parse_setting(name: str, value: str) -> object:
-    """Settings are ints, floats or strings; the config classes validate the ranges."""
-    for kind in (int, float):
-        try:
-            return kind(value)
-        except ValueError:
-            continue
-    return value
-
-
 def _train_recursive(args: argparse.Namespace) -> int:
-    from collapse.gpt.recursive import RecursiveConfig, run_recursive
+    from collapse.gpt.recursive import (
+        DERIVED,
+        OPTIONS,
+        RecursiveConfig,
+        run_recursive,
+        setting_types,
+    )
     from collapse.gpt.train import rank_world, setup_distributed
 
-    setup_distributed()  # joins the process group under torchrun; no-op otherwise
-    overrides = {name: _parse_setting(name, value) for name, value in args.settings}
+    overrides = parse_settings(args.settings, setting_types(), options=OPTIONS, derived=DERIVED)
     config = RecursiveConfig.from_profile(args.profile, scheme=args.scheme, **overrides)
+    setup_distributed()  # joins the process group under torchrun; no-op otherwise
     result = run_recursive(config, args.output, device=args.device, progress=True,
                            checkpoint_every=args.checkpoint_every)
     if rank_world()[0] != 0:

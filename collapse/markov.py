@@ -9,6 +9,7 @@ mass on absorbing states after m steps), E[T] from the fundamental matrix (I −
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -100,17 +101,24 @@ class ExactChain:
         return out
 
 
+def check_chain_size(n: int, s: int) -> int:
+    """The number of states C(n+s−1, s−1), computed exactly; refused over :data:`MAX_STATES`
+    before anything is enumerated."""
+    n_states = math.comb(n + s - 1, s - 1)  # exact: numpy products overflow int64 silently
+    if n_states > MAX_STATES:
+        raise ValueError(
+            f"n = {n}, s = {s} gives {n_states:,} states; the exact chain supports at most "
+            f"{MAX_STATES:,} (reduce n or s)"
+        )
+    return n_states
+
+
 def exact_chain(p: NDArray[np.float64], n: int) -> ExactChain:
     """Build the exact chain for initial distribution ``p`` and ``n`` samples per generation."""
     p = check_distribution("p", p, ndim=1)
     n = check_int("n", n, low=1)
     s = p.size
-    n_states = int(np.prod(np.arange(n + 1, n + s)) // np.prod(np.arange(1, s)))
-    if n_states > MAX_STATES:
-        raise ValueError(
-            f"n = {n}, s = {s} gives {n_states} states; the exact chain supports at most "
-            f"{MAX_STATES} (reduce n or s)"
-        )
+    check_chain_size(n, s)
     states = count_states(n, s)
     transition = multinomial_pmf(states, states / n)
     return ExactChain(

@@ -25,6 +25,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import io
+import math
 import os
 import platform
 import time
@@ -41,6 +42,7 @@ from collapse import __version__
 from collapse.plotting import OUTPUT_DIR_ENV
 from collapse.provenance import git_sha, write_json_atomic
 from collapse.rundir import exclusive, output_directory
+from collapse.settings import parse_text
 
 DEFAULT_PROFILE = "book"
 """The notebook's literal defaults: what the book shows (not necessarily the paper's values)."""
@@ -48,8 +50,6 @@ PAPER_VALUES_PROFILE = "paper"
 """Declared in the front matter where the paper states its values (``paper: {}`` if the
 defaults are the paper's)."""
 PARAMETER_TYPES: dict[str, type] = {"int": int, "float": float, "bool": bool, "str": str}
-_TRUE = {"true", "1", "yes", "on"}
-_FALSE = {"false", "0", "no", "off"}
 
 
 class ParameterError(ValueError):
@@ -106,17 +106,8 @@ class Parameter:
 
     def _convert(self, raw: Any) -> Any:
         if isinstance(raw, str) and self.type is not str:
-            text = raw.strip()
             try:
-                if self.type is bool:
-                    if text.lower() in _TRUE:
-                        return True
-                    if text.lower() in _FALSE:
-                        return False
-                    raise ValueError(text)
-                if self.type is int:
-                    return int(text)
-                return float(text)
+                return parse_text(raw, self.type)  # the grammar of --set too
             except ValueError:
                 raise self._fail(raw) from None
         if self.type is bool:
@@ -137,7 +128,7 @@ class Parameter:
         if self.choices is not None and value not in self.choices:
             raise self._fail(value)
         if self.type in (int, float):
-            if value != value:  # NaN
+            if not math.isfinite(value):
                 raise self._fail(value)
             if self.low is not None and (value <= self.low if self.low_open else value < self.low):
                 raise self._fail(value)
@@ -278,6 +269,16 @@ def notebook_spec(path: str | os.PathLike[str]) -> NotebookSpec:
     return spec
 
 
+def check_together(path: Path, values: dict[str, Any]) -> None:
+    """The notebook's joint check (:mod:`collapse.preflight`), as a :class:`ParameterError`."""
+    from collapse.preflight import run_check
+
+    try:
+        run_check(path.stem, values)
+    except (ValueError, TypeError) as err:
+        raise ParameterError(f"{path.name}: {err}") from None
+
+
 @dataclass(frozen=True)
 class RunResult:
     """Where ``run_notebook`` wrote its outputs."""
@@ -320,6 +321,7 @@ def run_notebook(
     path = Path(path).resolve()
     spec = notebook_spec(path)
     values = spec.resolve(profile, overrides)
+    check_together(path, values)
     directory = output_directory(Path(output_root) / path.stem).resolve()
     with exclusive(directory):
         _execute(path, directory, values, profile, progress_bar=progress_bar,

@@ -57,6 +57,11 @@ class Scheme:
         return self.name
 
 
+MAX_SAMPLES = 10**12
+"""Samples per generation at most: counts are int64 and a multinomial of 10^12 draws is
+already far past any figure (the papers use n ≤ 10^4)."""
+
+
 def _check_generation(m: int) -> int:
     return check_int("m", m, low=1)
 
@@ -70,7 +75,7 @@ class FullySynthetic(Scheme):
     absorbing_at_vertex: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
-        check_int("n", self.n, low=1)
+        check_int("n", self.n, low=1, high=MAX_SAMPLES)
 
     def counts(self, m: int, rng: np.random.Generator | None = None) -> NDArray[np.int64]:
         c = np.zeros(_check_generation(m), dtype=np.int64)
@@ -90,8 +95,8 @@ class PartiallySynthetic(Scheme):
     name: ClassVar[str] = "Partially Synthetic"
 
     def __post_init__(self) -> None:
-        check_int("n", self.n, low=1)
-        check_int("N", self.N, low=1)
+        check_int("n", self.n, low=1, high=MAX_SAMPLES)
+        check_int("N", self.N, low=1, high=MAX_SAMPLES)
 
     def counts(self, m: int, rng: np.random.Generator | None = None) -> NDArray[np.int64]:
         c = np.zeros(_check_generation(m), dtype=np.int64)
@@ -113,7 +118,7 @@ class MostRecent(Scheme):
     name: ClassVar[str] = "Most Recent K"
 
     def __post_init__(self) -> None:
-        check_int("n", self.n, low=1)
+        check_int("n", self.n, low=1, high=MAX_SAMPLES)
         check_int("K", self.K, low=1, high=self.n)  # ⌊n/K⌋ ≥ 1
 
     @property
@@ -137,7 +142,7 @@ class RandomlySampled(Scheme):
     name: ClassVar[str] = "Randomly Sampled"
 
     def __post_init__(self) -> None:
-        check_int("n", self.n, low=1)
+        check_int("n", self.n, low=1, high=MAX_SAMPLES)
 
     def counts(self, m: int, rng: np.random.Generator | None = None) -> NDArray[np.int64]:
         m = _check_generation(m)
@@ -166,7 +171,7 @@ class AccumulateSubsample(Scheme):
     name: ClassVar[str] = "Accumulate-Subsample"
 
     def __post_init__(self) -> None:
-        check_int("N", self.N, low=1)
+        check_int("N", self.N, low=1, high=MAX_SAMPLES)
         check_float("k", self.k, low=0.0, low_open=True)
         if self.synthetic_size < 1:
             raise ValueError(f"k·N must be at least 1 sample (k = {self.k}, N = {self.N})")
@@ -208,8 +213,8 @@ class Accumulate(Scheme):
     name: ClassVar[str] = "Accumulate"
 
     def __post_init__(self) -> None:
-        check_int("n", self.n, low=1)
-        check_int("N", self.N, low=1)
+        check_int("n", self.n, low=1, high=MAX_SAMPLES)
+        check_int("N", self.N, low=1, high=MAX_SAMPLES)
 
     def counts(self, m: int, rng: np.random.Generator | None = None) -> NDArray[np.int64]:
         c = np.full(_check_generation(m), self.n, dtype=np.int64)

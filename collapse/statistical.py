@@ -122,6 +122,34 @@ def multivariate_hypergeometric(
     return out
 
 
+MAX_RECORD_BYTES = 4 * 2**30
+"""What one :func:`simulate` call may keep (4 GiB): its per-generation records (four (G, runs)
+float arrays, the distributions and corpora when recorded), counted twice for the final copy.
+A call that would keep more is refused before it starts (fixed ``generations``) or stopped
+with the same message when its records reach it (run until collapse)."""
+
+
+def record_bytes(runs: int, support: int, generations: int, *,
+                 record_distributions: bool = False, keeps_corpus: bool = False) -> int:
+    """Bytes :func:`simulate` keeps for ``generations`` generations (exact integers)."""
+    per_generation = 4 * runs + runs * support * (int(record_distributions) + int(keeps_corpus))
+    return 2 * 8 * (generations + 1) * per_generation
+
+
+def check_record_memory(runs: int, support: int, generations: int, *,
+                        record_distributions: bool = False, keeps_corpus: bool = False,
+                        what: str = "generations") -> None:
+    """Refuse a simulation whose records would pass :data:`MAX_RECORD_BYTES`."""
+    need = record_bytes(runs, support, generations, record_distributions=record_distributions,
+                        keeps_corpus=keeps_corpus)
+    if need > MAX_RECORD_BYTES:
+        recorded = f" × s = {support} tokens" if record_distributions or keeps_corpus else ""
+        raise ValueError(
+            f"{runs} runs × {generations} {what}{recorded} would keep about "
+            f"{need / 2**30:.1f} GiB of records, more than the {MAX_RECORD_BYTES // 2**30} GiB "
+            f"allowed; lower runs or {what}")
+
+
 class _Buffer:
     """A (capacity, runs) float array that doubles when full (run lengths are unknown)."""
 
@@ -237,10 +265,16 @@ def simulate(
     p0 = p0_full[:, support]
     recursion = _Recursion(scheme, p0, rng)
 
+    keeps_corpus = isinstance(scheme, AccumulateSubsample | Accumulate) and record_distributions
+    def check_memory(until: int, what: str) -> None:
+        check_record_memory(runs, p0_full.shape[1], until, what=what,
+                            record_distributions=record_distributions, keeps_corpus=keeps_corpus)
+
+    if generations is not None:  # the exact size, before anything is allocated
+        check_memory(limit, "generations")
     capacity = min(limit, 1024) + 1
     sigma, deviation, sup, alive = (_Buffer(runs, capacity) for _ in range(4))
     traj = [p0_full.copy()] if record_distributions else None
-    keeps_corpus = isinstance(scheme, AccumulateSubsample | Accumulate) and record_distributions
     corpora = [np.zeros(p0_full.shape, dtype=np.int64)] if keeps_corpus else None
     collapse_time = np.full(runs, NOT_COLLAPSED, dtype=np.int64)
     collapse_token = np.full(runs, NOT_COLLAPSED, dtype=np.int64)
@@ -295,6 +329,8 @@ def simulate(
                 rows, p = rows[keep], p[keep]
             if m == limit or (generations is None and rows.size == 0):
                 break
+            if generations is None and not m & (m - 1):  # at each doubling of the records
+                check_memory(2 * m, "generations so far")
             m += 1
             p = recursion.next(m, p)
 
@@ -346,7 +382,14 @@ def collapse_times(
     check_generator("rng", rng)
     p = check_distribution("initial", np.atleast_2d(initial), ndim=2)
     rows = p.shape[0]
-    sizes = np.broadcast_to(np.asarray(n), (rows,)).astype(np.int64)
+    given = np.asarray(n)
+    if given.dtype == np.bool_ or not np.issubdtype(given.dtype, np.integer):
+        raise TypeError(f"n must be an integer or an array of integers >= 1, got {n!r} "
+                        f"({type(n).__name__}{f' of {given.dtype}' if given.ndim else ''})")
+    if given.ndim > 1 or given.size not in (1, rows):
+        raise ValueError(f"n must be one integer or one per row of initial ({rows}), got shape "
+                         f"{given.shape}")
+    sizes = np.broadcast_to(given, (rows,)).astype(np.int64)
     if (sizes < 1).any():
         raise ValueError("n must be an integer >= 1 for every row")
     limit = check_int("max_generations", max_generations, low=1)

@@ -84,7 +84,13 @@ def check_distribution(name: str, p: Any, *, ndim: int = 1) -> NDArray[np.float6
             non-negative and sum to 1 (within ``PROBABILITY_ATOL``).
         ndim: required number of dimensions (1 for a single vector, 2 for (chains, s)).
     """
-    arr = np.asarray(p, dtype=np.float64)
+    if np.iscomplexobj(p):
+        raise TypeError(f"{name} must hold real numbers, got complex values")
+    try:
+        arr = np.asarray(p, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be an array of real numbers, got "
+                        f"{type(p).__name__}") from None
     if arr.ndim != ndim or arr.shape[-1] < 1 or arr.size == 0:
         raise ValueError(f"{name} must be a {ndim}-d array of probability vectors, "
                          f"got shape {arr.shape}")

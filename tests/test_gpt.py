@@ -219,9 +219,9 @@ def test_resume_directory_with_other_config_is_refused(tmp_path: Path) -> None:
     ("kwargs", "message"),
     [
         ({"scheme": "randomly-sampled"}, "scheme must be one of"),
-        ({"n": 0}, "n must be an integer >= 1"),
-        ({"generations": 0}, "generations must be an integer >= 1"),
-        ({"max_iters": 0}, "max_iters must be >= 1"),
+        ({"n": 0}, r"n must be an integer in \[1, 1000000\]"),
+        ({"generations": 0}, r"generations must be an integer in \[1, 1000\]"),
+        ({"max_iters": 0}, r"max_iters must be an integer in \[1, 10000000\]"),
         ({"n_embd": 31}, "n_embd .31. must be a multiple of n_head"),
         ({"bogus": 1}, "unknown setting"),
     ],

@@ -94,7 +94,7 @@ def fig1_data(
     n: int = 1000,
     context_length: int = 4,
     concentration: float = 1.0,
-    max_generations: int = 1_000_000,
+    max_generations: int = 100_000_000,
     seed: int = 0,
     progress: bool | None = False,
 ) -> Fig1Data:
@@ -105,7 +105,8 @@ def fig1_data(
         context_length: ℓ, so that c = 3**ℓ contexts are simulated together (paper: 4 → 81).
         concentration: p^(0) of each context ~ Dirichlet(concentration · 1); 1 = uniform on the
             simplex (the paper says only "some random distribution").
-        max_generations: cap; a :class:`RuntimeError` is raised if a context is still alive.
+        max_generations: cap; a :class:`RuntimeError` is raised if a context is still alive
+            (the memory limit of :func:`collapse.statistical.simulate` is reached first).
         seed: seeds the single ``numpy.random.Generator`` used for p^(0) and the sampling.
         progress: tqdm bar over generations (None: only on a terminal).
     """

@@ -344,6 +344,8 @@ class Fig6Data(_Arrays):
 
 def fig6_schemes(n: int = 10, windows: tuple[int, int] = (2, 5)) -> list[Scheme]:
     """Fully Synthetic (= Most Recent K = 1), Most Recent for two windows, Randomly Sampled."""
+    if not isinstance(windows, tuple | list) or len(windows) != 2:
+        raise ValueError(f"windows must be two Most Recent windows (K_a, K_b), got {windows!r}")
     return [FullySynthetic(n), MostRecent(n, windows[0]), MostRecent(n, windows[1]),
             RandomlySampled(n)]
 

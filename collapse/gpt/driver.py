@@ -26,19 +26,27 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import io
 import json
 import os
 import time
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 import torch
 from tqdm import tqdm
 
 from collapse.gpt.model import GPT
-from collapse.gpt.train import TrainConfig, barrier, pick_device, rank_world, train
+from collapse.gpt.train import (
+    FIELD_TYPES,
+    TrainConfig,
+    barrier,
+    pick_device,
+    rank_world,
+    train,
+)
 from collapse.provenance import process_git_sha, stamp, write_json_atomic
 from collapse.rundir import (
     FORMAT_VERSION,
@@ -50,6 +58,8 @@ from collapse.rundir import (
     verify_checksums,
 )
 from collapse.validation import check_int
+
+C = TypeVar("C")
 
 
 class ExperimentConfig(Protocol):
@@ -122,9 +132,13 @@ def run_generations(experiment: Experiment, out_dir: str | Path, *, device: str 
     check_int("checkpoint_every", checkpoint_every, low=1)
     dev = pick_device(device)  # a bad or missing device is refused before anything is written
     rank, _ = rank_world()
+    # the corpora are loaded and every setting is checked against them (vocabulary, context,
+    # token ids) before the directory or anything in it is written
+    experiment.prepare(Path(out_dir), dev)
     out = output_directory(out_dir) if rank == 0 else Path(out_dir)
     with exclusive(out) if rank == 0 else contextlib.nullcontext():
-        check_or_write_config(out, experiment.config.to_dict(), device, write=rank == 0)
+        extension = check_or_write_config(out, experiment.config.to_dict(), device,
+                                          write=rank == 0)
         # every completed generation's files, checked once, before anything is written
         done = {m: read_generation(gen_dir(out, m), m)
                 for m in range(experiment.first_generation, experiment.config.generations + 1)
@@ -132,7 +146,8 @@ def run_generations(experiment: Experiment, out_dir: str | Path, *, device: str 
         barrier()
         status = RunStatus(out, write=rank == 0)
         try:
-            result = _run_locked(experiment, out, dev, checkpoint_every, progress, status, done)
+            result = _run_locked(experiment, out, dev, checkpoint_every, progress, status, done,
+                                 extension)
         except KeyboardInterrupt:
             status.update("interrupted")
             raise
@@ -172,11 +187,12 @@ mid-training checkpoint, deleted once the generation is complete)."""
 
 
 def _run_locked(experiment: Experiment, out: Path, dev: torch.device, checkpoint_every: int,
-                progress: bool | None, status: RunStatus,
-                done: dict[int, dict[str, Any]]) -> dict[str, Any]:
+                progress: bool | None, status: RunStatus, done: dict[int, dict[str, Any]],
+                extension: PendingExtension | None = None) -> dict[str, Any]:
+    """The generation loop under the lock: for each generation m, train it (or read its
+    record), let the experiment sample and measure, and rewrite the results."""
     config = experiment.config
     rank, _ = rank_world()
-    experiment.prepare(out, dev)
     rows: list[dict[str, Any]] = []
     start = time.perf_counter()
     bar = tqdm(range(experiment.first_generation, config.generations + 1),
@@ -188,6 +204,8 @@ def _run_locked(experiment: Experiment, out: Path, dev: torch.device, checkpoint
         metrics_path = d / "metrics.json"
         barrier()
         if not metrics_path.exists():
+            if extension is not None:
+                extension.commit_before(m)
             status.update(generation=m)
             t0 = time.perf_counter()
             # a resumed generation's wall time counts only the part after the resume
@@ -277,9 +295,29 @@ def write_results(out: Path, experiment: Experiment, rows: list[dict[str, Any]],
     })
 
 
+class PendingExtension:
+    """More generations for a finished run: ``config.json`` is rewritten only when the first
+    new generation starts training, so an extension stopped before that (a mistyped
+    ``generations``, Ctrl-C while the old last model samples) can be taken back by running the
+    original command."""
+
+    def __init__(self, path: Path, payload: dict[str, Any], old_generations: int,
+                 write: bool) -> None:
+        self.path, self.payload, self.old_generations = path, payload, old_generations
+        self.write, self.done = write, False
+
+    def commit_before(self, m: int) -> None:
+        """Record the change if generation m is a new one (once)."""
+        if m > self.old_generations and not self.done:
+            if self.write:
+                write_json_atomic(self.path, self.payload)
+            self.done = True
+
+
 def check_or_write_config(out: Path, config: dict[str, Any], device: str, *,
-                          write: bool = True) -> None:
-    """Refuse a run directory made with another configuration; else record this one."""
+                          write: bool = True) -> PendingExtension | None:
+    """Refuse a run directory made with another configuration; record a new one; return the
+    pending change of a run extended with more generations (None otherwise)."""
     path = out / "config.json"
     if path.exists():
         saved = read_json(
@@ -298,38 +336,35 @@ def check_or_write_config(out: Path, config: dict[str, Any], device: str, *,
             raise ValueError(f"{out} holds a run of {previous['generations']} generations: "
                              f"generations must be >= {previous['generations']} there (a run "
                              f"is extended, never cut); use another output directory")
-        if diff and write:  # a longer run of the same experiment
-            changes = saved.get("generations_changed", [])
-            changes.append({"from": previous["generations"], "to": current["generations"],
-                            **stamp(device=str(pick_device(device)))})
-            write_json_atomic(path, {**saved, "config": current,
-                                     "generations_changed": changes})
+        if diff:  # a longer run of the same experiment: recorded when it starts training
+            changes = [*saved.get("generations_changed", []),
+                       {"from": previous["generations"], "to": current["generations"],
+                        **stamp(device=str(pick_device(device)))}]
+            return PendingExtension(path, {**saved, "config": current,
+                                           "generations_changed": changes},
+                                    previous["generations"], write)
     elif write:
         out.mkdir(parents=True, exist_ok=True)
         write_json_atomic(path, {"config": config,
                                  "provenance": stamp(device=str(pick_device(device)))})
+    return None
 
 
-def split_profile(profiles: dict[str, dict[str, Any]], profile: str,
-                  overrides: dict[str, Any], known: set[str], *,
-                  train_base: dict[str, Any] | None = None
-                  ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Merge a named profile with overrides into (TrainConfig fields, experiment fields).
+def settable_types(config_class: type, excluded: set[str]) -> dict[str, type]:
+    """Every name ``--set`` accepts for ``config_class`` (an experiment config with a ``train``
+    field): its own fields and :class:`TrainConfig`'s, less ``excluded``, with their types."""
+    names: dict[str, type] = {}
+    for cls in (config_class, TrainConfig):
+        for f in dataclasses.fields(cls):
+            if f.name != "train" and f.name not in excluded:
+                names[f.name] = FIELD_TYPES[str(f.type)]
+    return names
 
-    Overrides of training fields (``max_iters``, ``n_embd``, …) go to the TrainConfig; the rest
-    to the experiment's config (field names ``known``); an unknown name is an error listing the
-    known ones.
-    """
-    if profile not in profiles:
-        raise ValueError(f"profile must be one of {{{', '.join(profiles)}}}, got {profile!r}")
-    base = profiles[profile]
-    train_fields = set(TrainConfig.__dataclass_fields__)
-    train_settings = {**(train_base or {}), **base["train"],
-                      **{k: v for k, v in overrides.items() if k in train_fields}}
-    top = {k: v for k, v in base.items() if k != "train"}
-    top.update({k: v for k, v in overrides.items() if k not in train_fields})
-    settable = (known - {"train"}) | train_fields
-    unknown = set(top) - settable
-    if unknown:
-        raise ValueError(f"unknown setting(s) {sorted(unknown)}; known: {sorted(settable)}")
-    return train_settings, top
+
+def build_config(config_class: type[C], values: dict[str, Any]) -> C:
+    """``config_class`` from one flat dict of settings: the :class:`TrainConfig` fields go to
+    its ``train``, the rest to the experiment's own fields."""
+    train_names = {f.name for f in dataclasses.fields(TrainConfig)}
+    train = {k: v for k, v in values.items() if k in train_names}
+    top = {k: v for k, v in values.items() if k not in train_names}
+    return config_class(train=TrainConfig(**train), **top)  # type: ignore[call-arg]

@@ -66,7 +66,8 @@ def _take_rows(cache: torch.Tensor, rows: torch.Tensor, length: int) -> torch.Te
 
 @dataclass(frozen=True)
 class GPTConfig:
-    """Architecture. Defaults: Seddik et al. Table 1."""
+    """Architecture. Defaults: Seddik et al. Table 1. Every Linear and LayerNorm has a bias
+    (as in GPT-2) except the output head, tied to the token embedding."""
 
     block_size: int = 128  # longest context; positions are learned embeddings
     vocab_size: int = 65  # tiny Shakespeare characters
@@ -74,29 +75,36 @@ class GPTConfig:
     n_head: int = 4
     n_embd: int = 256  # head dim 64
     dropout: float = 0.2
-    bias: bool = True
     attention: str = "sdpa"  # "sdpa" (fused kernels) or "reference" (explicit masked softmax)
     window: int = 0  # > 0: local attention to the last `window` positions in odd layers
 
     def __post_init__(self) -> None:
-        for name in ("block_size", "vocab_size", "n_layer", "n_head", "n_embd"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        for name, (low, high) in ARCHITECTURE_RANGES.items():
+            value = getattr(self, name)
+            if not low <= value <= high:
+                raise ValueError(f"{name} must be an integer in [{low}, {high}], got {value}")
         if self.n_embd % self.n_head:
             raise ValueError(f"n_embd ({self.n_embd}) must be a multiple of n_head ({self.n_head})")
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
         if self.attention not in ("sdpa", "reference"):
             raise ValueError(f"attention must be 'sdpa' or 'reference', got {self.attention!r}")
-        if self.window < 0:
-            raise ValueError(f"window must be >= 0, got {self.window}")
+        if not 0 <= self.window <= self.block_size:
+            raise ValueError(f"window must be an integer in [0, block_size = {self.block_size}] "
+                             f"(0: global attention in every layer), got {self.window}")
+
+
+ARCHITECTURE_RANGES = {"block_size": (1, 8192), "vocab_size": (1, 1 << 20), "n_layer": (1, 128),
+                       "n_head": (1, 256), "n_embd": (1, 16384)}
+"""Bounds on the shape: beyond them a model is far past what this trainer is for (GPT-3 has 96
+layers of 12,288 and a context of 2,048) and would only exhaust memory while being built."""
 
 
 class CausalSelfAttention(nn.Module):
     def __init__(self, config: GPTConfig, local: bool) -> None:
         super().__init__()
-        self.qkv = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
-        self.proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+        self.qkv = nn.Linear(config.n_embd, 3 * config.n_embd, bias=True)
+        self.proj = nn.Linear(config.n_embd, config.n_embd, bias=True)
         self.resid_dropout = nn.Dropout(config.dropout)
         self.n_head = config.n_head
         self.dropout = config.dropout
@@ -146,13 +154,13 @@ class Block(nn.Module):
 
     def __init__(self, config: GPTConfig, local: bool) -> None:
         super().__init__()
-        self.ln_1 = nn.LayerNorm(config.n_embd, bias=config.bias)
+        self.ln_1 = nn.LayerNorm(config.n_embd, bias=True)
         self.attn = CausalSelfAttention(config, local)
-        self.ln_2 = nn.LayerNorm(config.n_embd, bias=config.bias)
+        self.ln_2 = nn.LayerNorm(config.n_embd, bias=True)
         self.mlp = nn.Sequential(
-            nn.Linear(config.n_embd, 4 * config.n_embd, bias=config.bias),
+            nn.Linear(config.n_embd, 4 * config.n_embd, bias=True),
             nn.GELU(approximate="tanh"),
-            nn.Linear(4 * config.n_embd, config.n_embd, bias=config.bias),
+            nn.Linear(4 * config.n_embd, config.n_embd, bias=True),
             nn.Dropout(config.dropout),
         )
 
@@ -171,7 +179,7 @@ class GPT(nn.Module):
         self.drop = nn.Dropout(config.dropout)
         # GPT-Neo alternates global and local attention: odd layers are local when window > 0
         self.blocks = nn.ModuleList(Block(config, local=bool(i % 2)) for i in range(config.n_layer))
-        self.ln_f = nn.LayerNorm(config.n_embd, bias=config.bias)
+        self.ln_f = nn.LayerNorm(config.n_embd, bias=True)
         self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
         self.lm_head.weight = self.wte.weight  # tied embeddings
         self.apply(self._init_weights)

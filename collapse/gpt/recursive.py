@@ -25,7 +25,7 @@ The generation loop itself (checkpoints, resume, results) is :mod:`collapse.gpt.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +33,16 @@ import numpy as np
 import torch
 
 from collapse.gpt.data import CharTokenizer, eval_windows, load_shakespeare, split_stream
-from collapse.gpt.driver import gen_dir, run_generations, split_profile
+from collapse.gpt.driver import build_config, gen_dir, run_generations, settable_types
 from collapse.gpt.model import GPT
 from collapse.gpt.sample import sample_sequences
-from collapse.gpt.train import TrainConfig, evaluate_loss, next_token_distributions
+from collapse.gpt.train import (
+    MAX_GENERATIONS,
+    MAX_SEED,
+    TrainConfig,
+    evaluate_loss,
+    next_token_distributions,
+)
 from collapse.rundir import read_run_file
 from collapse.schemes import Scheme, make_scheme
 from collapse.validation import check_int
@@ -44,25 +50,63 @@ from collapse.validation import check_int
 LM_SCHEMES = ("fully", "partially", "most-recent", "accumulate")
 """Schemes with deterministic counts n_t^(m), which the LM pipeline supports."""
 
-PROFILES: dict[str, dict[str, Any]] = {
-    # Seddik et al. Table 1; data sizes are not given in the paper (our choice: 10,000
-    # sequences of 129 characters, about the size of tiny Shakespeare). A GPU job.
-    "paper": {"train": {}, "n": 10_000, "N": 10_000, "generations": 10},
-    # 2 CPU cores, a few minutes a generation: nanoGPT's CPU recipe for tiny Shakespeare
-    # (4 layers × 128, context 64, batch 12, learning rate 1e-3 decayed to 1e-4, no dropout)
-    # with 3000 iterations instead of 2000: at 2000 our ground truth stopped at 1.903 nats on
-    # held-out text (nanoGPT reports about 1.88 on its noisier estimate).
-    "cpu": {"train": {"block_size": 64, "n_layer": 4, "n_head": 4, "n_embd": 128,
-                      "dropout": 0.0, "batch_size": 12, "max_iters": 3000,
-                      "warmup_iters": 100, "lr_decay": "cosine", "learning_rate": 1e-3,
-                      "min_lr": 1e-4, "eval_interval": 250, "eval_windows": 256},
-            "n": 5000, "N": 5000, "generations": 10},
-    # Seconds: what the tests run.
-    "quick": {"train": {"block_size": 16, "n_layer": 1, "n_head": 2, "n_embd": 32,
-                        "batch_size": 16, "max_iters": 30, "warmup_iters": 5,
-                        "eval_interval": 15, "eval_windows": 32, "dropout": 0.0},
-              "n": 64, "N": 64, "generations": 3},
+PROFILE_NAMES = ("paper", "cpu", "quick")
+PROFILES: dict[str, tuple[Any, Any, Any]] = {
+    # Every setting of a run, one row each: (paper, cpu, quick). `paper` is Seddik et al.
+    # Table 1 (a GPU job; data sizes are not in the paper: ours are 10,000 sequences of 129
+    # characters, about the size of tiny Shakespeare). `cpu` is nanoGPT's CPU recipe for tiny
+    # Shakespeare (4 layers × 128, context 64, batch 12, learning rate 1e-3 decayed to 1e-4, no
+    # dropout) with 3000 iterations instead of 2000: at 2000 our ground truth stopped at 1.903
+    # nats on held-out text (nanoGPT reports about 1.88 on its noisier estimate); a few minutes
+    # a generation on 2 cores. `quick` takes seconds: what the tests run.
+    # setting          paper     cpu      quick
+    "n":             (10_000,   5000,    64),     # synthetic sequences per generation
+    "N":             (10_000,   5000,    64),     # real sequences (samples of p^(0))
+    "K":             (2,        2,       2),      # window of Most Recent K
+    "generations":   (10,       10,      3),      # models 1..generations after the ground truth
+    "contexts":      (300,      300,     300),    # contexts sampled from p^(0) for the deviation
+    "seed":          (0,        0,       0),
+    "block_size":    (128,      64,      16),     # characters of context
+    "n_layer":       (8,        4,       1),
+    "n_head":        (4,        4,       2),
+    "n_embd":        (256,      128,     32),
+    "dropout":       (0.2,      0.0,     0.0),
+    "attention":     ("sdpa",   "sdpa",  "sdpa"),
+    "window":        (0,        0,       0),      # 0: global attention in every layer
+    "learning_rate": (1e-3,     1e-3,    1e-3),
+    "batch_size":    (256,      12,      16),
+    "max_iters":     (2000,     3000,    30),
+    "warmup_iters":  (100,      100,     5),
+    "lr_decay":      ("none",   "cosine", "none"),
+    "min_lr":        (0.0,      1e-4,    0.0),
+    "weight_decay":  (0.1,      0.1,     0.1),
+    "beta2":         (0.99,     0.99,    0.99),
+    "grad_clip":     (1.0,      1.0,     1.0),
+    "eval_interval": (250,      250,     15),
+    "eval_windows":  (256,      256,     32),
+    "compile":       (False,    False,   False),
 }
+DERIVED = {"vocab_size": "it is the number of distinct characters of tiny Shakespeare (65)",
+           "align_token": "it is used by train-stories' story_windows only"}
+"""Fields of the configuration that follow from the data, not from a setting."""
+OPTIONS = {"scheme": "--scheme"}
+MAX_SEQUENCES = 1_000_000
+"""Sequences sampled per generation at most (10^6 × 129 characters is 40 times tiny
+Shakespeare; the corpus of each generation is kept in memory)."""
+
+
+def profile_settings(profile: str) -> dict[str, Any]:
+    """The row values of ``profile``: every setting of a run."""
+    if profile not in PROFILE_NAMES:
+        raise ValueError(f"profile must be one of {{{', '.join(PROFILE_NAMES)}}}, "
+                         f"got {profile!r}")
+    column = PROFILE_NAMES.index(profile)
+    return {name: row[column] for name, row in PROFILES.items()}
+
+
+def setting_types() -> dict[str, type]:
+    """Every settable name and its type (from the config classes' fields)."""
+    return settable_types(RecursiveConfig, set(OPTIONS) | set(DERIVED))
 
 
 @dataclass(frozen=True)
@@ -82,11 +126,12 @@ class RecursiveConfig:
         if self.scheme not in LM_SCHEMES:
             raise ValueError(f"scheme must be one of {{{', '.join(LM_SCHEMES)}}} for the LM "
                              f"pipeline, got {self.scheme!r}")
-        check_int("n", self.n, low=1)
-        check_int("N", self.N, low=1)
-        check_int("generations", self.generations, low=1)
-        check_int("contexts", self.contexts, low=1)
-        check_int("seed", self.seed, low=0)
+        check_int("n", self.n, low=1, high=MAX_SEQUENCES)
+        check_int("N", self.N, low=1, high=MAX_SEQUENCES)
+        check_int("K", self.K, low=1)
+        check_int("generations", self.generations, low=1, high=MAX_GENERATIONS)
+        check_int("contexts", self.contexts, low=1, high=100_000)
+        check_int("seed", self.seed, low=0, high=MAX_SEED)
         self.make_scheme()  # validates the scheme's own parameters
 
     def make_scheme(self) -> Scheme:
@@ -100,10 +145,14 @@ class RecursiveConfig:
 
     @classmethod
     def from_profile(cls, profile: str, **overrides: Any) -> RecursiveConfig:
-        """A named profile (``paper``, ``cpu``, ``quick``) with field overrides."""
-        train, top = split_profile(PROFILES, profile, overrides,
-                                   {f.name for f in fields(cls)})
-        return cls(train=TrainConfig(**train), **top)
+        """A named profile (``paper``, ``cpu``, ``quick``: the columns of :data:`PROFILES`) with
+        field overrides (``scheme`` among them)."""
+        values = profile_settings(profile)
+        unknown = sorted(set(overrides) - set(values) - set(OPTIONS))
+        if unknown:
+            raise ValueError(f"unknown setting '{unknown[0]}'; settings: "
+                             f"{', '.join(sorted(setting_types()))}")
+        return build_config(cls, {**values, **overrides})
 
 
 def _needed_sizes(scheme: Scheme, generations: int) -> dict[int, int]:
@@ -148,7 +197,8 @@ class ShakespeareExperiment:
                              f"({tokenizer.vocab_size} characters)")
         self.train_text, val_text = split_stream(tokenizer.encode(text))
         if len(val_text) <= cfg.block_size:
-            raise ValueError("block_size is longer than the validation text")
+            raise ValueError(f"block_size must be < {len(val_text)} (the held-out text), "
+                             f"got {cfg.block_size}")
         self.text_val = eval_windows(val_text, cfg.block_size, cfg.eval_windows,
                                      self.config.seed + 7)
         self.newline = int(tokenizer.encode("\n")[0])

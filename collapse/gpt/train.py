@@ -34,20 +34,25 @@ from collapse.gpt.data import Batcher
 from collapse.gpt.model import GPT, GPTConfig
 from collapse.rundir import FORMAT_VERSION, DamagedFileError, check_format, read_run_file
 
-_FIELD_TYPES: dict[str, type] = {"int": int, "float": float, "str": str, "bool": bool}
+MAX_GENERATIONS = 1000
+"""Generations of a recursive run at most (the papers run 10 and 40; set-up grows with G²)."""
+MAX_SEED = 2**32 - 1
+"""Largest run seed: per-generation seeds are seed·1000 + m, within torch's 64-bit seeds."""
+TRAINING_RANGES = {"batch_size": (1, 1 << 16), "max_iters": (1, 10**7),
+                   "warmup_iters": (0, 10**7), "eval_interval": (1, 10**7),
+                   "eval_windows": (1, 1 << 16)}
+"""Bounds on the loop's sizes (a batch of 65,536 windows or 10^7 iterations is already far
+beyond a run of this project: Table 1 trains 2,000 iterations of 256)."""
+
+FIELD_TYPES: dict[str, type] = {"int": int, "float": float, "str": str, "bool": bool}
 _TYPE_WORDS = {int: "an integer", float: "a real number", str: "a string", bool: "true or false"}
 
 
 @dataclass(frozen=True)
-class TrainConfig:
-    """Architecture and optimisation. Defaults: Seddik et al. Table 1 (Appendix C)."""
+class TrainConfig(GPTConfig):
+    """Optimisation, on top of the architecture it inherits (:class:`GPTConfig`'s fields, not
+    repeated here). Defaults: Seddik et al. Table 1 (Appendix C)."""
 
-    block_size: int = 128
-    vocab_size: int = 65
-    n_layer: int = 8
-    n_head: int = 4
-    n_embd: int = 256
-    dropout: float = 0.2
     learning_rate: float = 1e-3
     batch_size: int = 256  # global batch, split across DDP ranks
     max_iters: int = 2000
@@ -58,40 +63,49 @@ class TrainConfig:
     align_token: int = -1  # >= 0: training windows of a token stream start at this token only
     weight_decay: float = 0.1
     beta2: float = 0.99
-    grad_clip: float = 1.0
+    grad_clip: float = 1.0  # 0: no clipping
     eval_interval: int = 250  # validation loss every eval_interval iterations (and at the end)
     eval_windows: int = 256  # fixed validation windows
-    attention: str = "sdpa"
-    window: int = 0
     compile: bool = False  # torch.compile on CUDA (minutes of warm-up, faster long runs)
 
     def __post_init__(self) -> None:
         for f in fields(self):  # types first: a string where a number belongs is named here
-            value, kind = getattr(self, f.name), _FIELD_TYPES[str(f.type)]
+            value, kind = getattr(self, f.name), FIELD_TYPES[str(f.type)]
             is_bool = type(value) is bool
             if kind is float and not is_bool and isinstance(value, numbers.Real):
                 object.__setattr__(self, f.name, float(value))
+                if not math.isfinite(float(value)):
+                    raise ValueError(f"{f.name} must be a finite real number, got {value}")
             elif not isinstance(value, kind) or (kind is int and is_bool):
                 raise TypeError(f"{f.name} must be {_TYPE_WORDS[kind]}, got {value!r} "
                                 f"({type(value).__name__})")
-        for name in ("batch_size", "max_iters", "eval_interval", "eval_windows"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if not self.learning_rate > 0:
-            raise ValueError(f"learning_rate must be > 0, got {self.learning_rate}")
-        if self.warmup_iters < 0:
-            raise ValueError(f"warmup_iters must be >= 0, got {self.warmup_iters}")
+        for name, (low, high) in TRAINING_RANGES.items():
+            if not low <= getattr(self, name) <= high:
+                raise ValueError(f"{name} must be an integer in [{low}, {high}], "
+                                 f"got {getattr(self, name)}")
+        if not 0 < self.learning_rate <= 10:
+            raise ValueError(f"learning_rate must be in (0, 10], got {self.learning_rate}")
+        if self.warmup_iters > self.max_iters:
+            raise ValueError(f"warmup_iters must be in [0, max_iters = {self.max_iters}], "
+                             f"got {self.warmup_iters}")
         if self.lr_decay not in ("none", "cosine"):
             raise ValueError(f"lr_decay must be 'none' or 'cosine', got {self.lr_decay!r}")
         if not 0.0 <= self.min_lr <= self.learning_rate:
             raise ValueError(f"min_lr must be in [0, learning_rate = {self.learning_rate}], "
                              f"got {self.min_lr}")
-        self.model_config()  # validates the architecture fields
+        if not 0.0 <= self.beta2 < 1.0:  # AdamW's own check, named here before any write
+            raise ValueError(f"beta2 must be in [0, 1), got {self.beta2}")
+        if not 0.0 <= self.weight_decay <= 1.0:
+            raise ValueError(f"weight_decay must be in [0, 1], got {self.weight_decay}")
+        if not self.grad_clip >= 0.0:
+            raise ValueError(f"grad_clip must be >= 0 (0: no clipping), got {self.grad_clip}")
+        if not -1 <= self.align_token < self.vocab_size:
+            raise ValueError(f"align_token must be -1 (windows start anywhere) or a token id in "
+                             f"[0, vocab_size = {self.vocab_size}), got {self.align_token}")
+        super().__post_init__()  # the architecture's ranges
 
     def model_config(self) -> GPTConfig:
-        return GPTConfig(block_size=self.block_size, vocab_size=self.vocab_size,
-                         n_layer=self.n_layer, n_head=self.n_head, n_embd=self.n_embd,
-                         dropout=self.dropout, attention=self.attention, window=self.window)
+        return GPTConfig(**{f.name: getattr(self, f.name) for f in fields(GPTConfig)})
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -185,6 +199,10 @@ def next_token_distributions(model: GPT, contexts: torch.Tensor, *, batch_size: 
         out.append(torch.softmax(logits[:, -1, :].double(), dim=-1).cpu())
     model.train(was_training)
     return torch.cat(out)
+
+
+class TrainingDiverged(RuntimeError):
+    """The training loss became NaN or infinite: the run failed (nothing is marked complete)."""
 
 
 class DeferredInterrupt:
@@ -341,6 +359,12 @@ def train(
             last_train = _step(net, model, optimizer, x[rows].to(device), y[rows].to(device),
                                config.grad_clip)
             done = it + 1
+            if not math.isfinite(last_train):  # nothing after this is a result: no checkpoint
+                bar.close()
+                raise TrainingDiverged(
+                    f"{desc}: the training loss is {last_train} at iteration {done} of "
+                    f"{config.max_iters} (learning_rate {config.learning_rate:g}, grad_clip "
+                    f"{config.grad_clip:g}); lower learning_rate or set grad_clip > 0")
             if done % config.eval_interval == 0 or done == config.max_iters:
                 history["iter"].append(done)
                 history["val_loss"].append(evaluate_loss(model, val_x, val_y))

@@ -22,7 +22,7 @@ stories.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ import numpy as np
 import torch
 
 from collapse.gpt.data import eval_windows
-from collapse.gpt.driver import gen_dir, run_generations, split_profile
+from collapse.gpt.driver import build_config, gen_dir, run_generations, settable_types
 from collapse.gpt.model import GPT
 from collapse.gpt.stories import (
     END_OF_TEXT_ID,
@@ -47,7 +47,7 @@ from collapse.gpt.stories import (
     stream,
     there_statistic,
 )
-from collapse.gpt.train import TrainConfig
+from collapse.gpt.train import MAX_GENERATIONS, MAX_SEED, TrainConfig
 from collapse.gpt.vocabulary import Vocabulary
 from collapse.provenance import write_json_atomic
 from collapse.rundir import read_json
@@ -58,35 +58,76 @@ MODELS = {"1m": NEO_1M, "33m": NEO_33M}
 PARADIGMS = ("replace", "accumulate-subsample")
 VOCABULARIES = ("full", "compact")
 
-PROFILES: dict[str, dict[str, Any]] = {
-    # the authors' settings as far as our data allows (a GPU job): all 11,534 of our training
-    # stories per generation, 3 epochs at their constant learning rate 5e-4 and batch of 320
-    # stories (≈ 128 packed windows of 512 tokens): 3 × 2.33M / (128 × 512) ≈ 107 iterations
-    "paper": {"train": {"max_iters": 107, "batch_size": 128, "warmup_iters": 0},
-              "N": 11534, "generations": 40, "val_stories": 1000, "max_new_tokens": 511,
-              "vocabulary": "full", "story_windows": True},
-    # 2 CPU cores: a 4 × 128 miniature (4 heads of 32, GPT-Neo's local attention in odd layers)
-    # over the compact vocabulary (3x faster than 50,257 outputs), whole stories (context 512:
-    # 98 % of real stories fit; training windows open with a story, as sampling does), all
-    # 11,534 training stories per generation seen about 1.6 times (900 iterations of 8 × 512
-    # token positions), learning rate 6e-3 with warm-up, cosine-decayed to 6e-4. Measured
-    # against the GPT-Neo-1M shape (8 × 64) with 4 heads at the same cost per token: 4 × 128
-    # trains as fast on 2 cores and learns more per token. Generation 1 at this setting, scored
-    # on all 1,000 validation stories: perplexity 35.3, p(was | there) 0.82, 99.5 % of sampled
-    # stories end by themselves; 6,000 stories and 450 iterations gave perplexity 57.
-    "cpu": {"train": {"n_layer": 4, "n_embd": 128, "n_head": 4, "batch_size": 8,
-                      "max_iters": 900, "warmup_iters": 30, "learning_rate": 6e-3,
-                      "lr_decay": "cosine", "min_lr": 6e-4, "eval_interval": 100,
-                      "eval_windows": 16},
-            "N": 11534, "generations": 10, "val_stories": 1000, "max_new_tokens": 511,
-            "vocabulary": "compact", "story_windows": True},
-    # seconds, for the tests
-    "quick": {"train": {"block_size": 64, "n_layer": 2, "n_head": 2, "n_embd": 16,
-                        "max_iters": 20, "batch_size": 8, "warmup_iters": 2,
-                        "eval_interval": 10, "eval_windows": 8, "window": 8},
-              "N": 40, "generations": 2, "val_stories": 20, "max_new_tokens": 63,
-              "vocabulary": "compact", "story_windows": True},
+PROFILE_NAMES = ("paper", "cpu", "quick")
+PROFILES: dict[str, tuple[Any, Any, Any]] = {
+    # Every setting of a run, one row each: (paper, cpu, quick).
+    # `paper`: the authors' settings as far as our data allows (a GPU job): GPT-Neo-1M's shape
+    # (8 layers × 64, 16 heads, local attention over 256 positions in odd layers; `--model 33m`
+    # takes 33M's 4 × 768 instead), all 11,534 of our training stories per generation, 3 epochs
+    # at their constant learning rate 5e-4 and batch of 320 stories (≈ 128 packed windows of
+    # 512 tokens): 3 × 2.33M / (128 × 512) ≈ 107 iterations.
+    # `cpu`, for 2 CPU cores: a 4 × 128 miniature (4 heads of 32, GPT-Neo's local attention in
+    # odd layers) over the compact vocabulary (3x faster than 50,257 outputs), whole stories
+    # (context 512: 98 % of real stories fit; training windows open with a story, as sampling
+    # does), all 11,534 training stories per generation seen about 1.6 times (900 iterations
+    # of 8 × 512 token positions), learning rate 6e-3 with warm-up, cosine-decayed to 6e-4.
+    # Measured against the GPT-Neo-1M shape (8 × 64) with 4 heads at the same cost per token:
+    # 4 × 128 trains as fast on 2 cores and learns more per token. Generation 1 at this
+    # setting, scored on all 1,000 validation stories: perplexity 35.3, p(was | there) 0.82,
+    # 99.5 % of sampled stories end by themselves; 6,000 stories and 450 iterations gave
+    # perplexity 57.  `quick`: seconds, for the tests.
+    # setting           paper       cpu          quick
+    "model":          ("1m",      "1m",        "1m"),     # the GPT-Neo shape of `paper`
+    "k":              (1.0,       1.0,         1.0),      # Accumulate-Subsample's rate
+    "N":              (11534,     11534,       40),       # training stories per generation
+    "generations":    (40,        10,          2),
+    "val_stories":    (1000,      1000,        20),
+    "max_new_tokens": (511,       511,         63),       # longest sampled story
+    "vocabulary":     ("full",    "compact",   "compact"),
+    "story_windows":  (True,      True,        True),     # training windows open a story
+    "samples_shown":  (3,         3,           3),
+    "seed":           (0,         0,           0),
+    "block_size":     (512,       512,         64),
+    "n_layer":        (8,         4,           2),
+    "n_head":         (16,        4,           2),
+    "n_embd":         (64,        128,         16),
+    "dropout":        (0.0,       0.0,         0.0),
+    "attention":      ("sdpa",    "sdpa",      "sdpa"),
+    "window":         (256,       256,         8),        # local attention in odd layers
+    "learning_rate":  (5e-4,      6e-3,        5e-4),
+    "batch_size":     (128,       8,           8),
+    "max_iters":      (107,       900,         20),
+    "warmup_iters":   (0,         30,          2),
+    "lr_decay":       ("none",    "cosine",    "none"),
+    "min_lr":         (0.0,       6e-4,        0.0),
+    "weight_decay":   (0.1,       0.1,         0.1),
+    "beta2":          (0.95,      0.95,        0.95),
+    "grad_clip":      (1.0,       1.0,         1.0),
+    "eval_interval":  (250,       100,         10),
+    "eval_windows":   (256,       16,          8),
+    "compile":        (False,     False,       False),
 }
+MODEL_SHAPES = {"1m": {"n_layer": 8, "n_head": 16, "n_embd": 64},
+                "33m": {"n_layer": 4, "n_head": 16, "n_embd": 768}}
+"""GPT-Neo-1M and -33M (TinyStories' models); ``--model`` applies them to the paper profile."""
+DERIVED = {"vocab_size": "it follows from vocabulary (full: 50,257 GPT-2 ids; compact: the ids "
+                         "of the real training stories)",
+           "align_token": "it follows from story_windows (the model id of <|endoftext|>)"}
+OPTIONS = {"paradigm": "--paradigm", "model": "--model"}
+
+
+def profile_settings(profile: str) -> dict[str, Any]:
+    """The row values of ``profile``: every setting of a run but the derived ones."""
+    if profile not in PROFILE_NAMES:
+        raise ValueError(f"profile must be one of {{{', '.join(PROFILE_NAMES)}}}, "
+                         f"got {profile!r}")
+    column = PROFILE_NAMES.index(profile)
+    return {name: row[column] for name, row in PROFILES.items()}
+
+
+def setting_types() -> dict[str, type]:
+    """Every name ``--set`` accepts and its type."""
+    return settable_types(StoriesConfig, set(OPTIONS) | set(DERIVED))
 
 
 @lru_cache(maxsize=1)
@@ -131,12 +172,12 @@ class StoriesConfig:
             raise ValueError(f"vocabulary must be one of {{{', '.join(VOCABULARIES)}}}, "
                              f"got {self.vocabulary!r}")
         check_int("N", self.N, low=1, high=11534)
-        check_int("generations", self.generations, low=1)
+        check_int("generations", self.generations, low=1, high=MAX_GENERATIONS)
         check_int("val_stories", self.val_stories, low=1, high=1000)
         check_int("max_new_tokens", self.max_new_tokens, low=1, high=self.train.block_size - 1)
-        check_int("samples_shown", self.samples_shown, low=0)
-        check_int("seed", self.seed, low=0)
-        self.make_scheme()  # validates k
+        check_int("samples_shown", self.samples_shown, low=0, high=100)
+        check_int("seed", self.seed, low=0, high=MAX_SEED)
+        AccumulateSubsample(self.N, self.k)  # validates k (also where Replace ignores it)
 
     def make_scheme(self) -> Scheme:
         if self.paradigm == "replace":
@@ -147,19 +188,39 @@ class StoriesConfig:
         return asdict(self)
 
     @classmethod
-    def from_profile(cls, profile: str, **overrides: Any) -> StoriesConfig:
-        """A named profile (``paper``, ``cpu``, ``quick``) with field overrides; the output
-        layer is sized for the profile's vocabulary."""
-        model = overrides.get("model", "1m")
-        if model not in MODELS:
-            raise ValueError(f"model must be one of {{{', '.join(MODELS)}}}, got {model!r}")
-        train, top = split_profile(PROFILES, profile, overrides, {f.name for f in fields(cls)},
-                                   train_base=MODELS[model].to_dict())
-        vocab = make_vocabulary(top.get("vocabulary", "full"))
-        train["vocab_size"] = vocab.size
-        if top.get("story_windows", False):
-            train["align_token"] = int(vocab.to_model([END_OF_TEXT_ID])[0])
-        return cls(train=TrainConfig(**train), **top)
+    def from_profile(cls, profile: str, paradigm: str = "replace", model: str | None = None,
+                     **overrides: Any) -> StoriesConfig:
+        """A named profile (``paper``, ``cpu``, ``quick``: the columns of :data:`PROFILES`) with
+        field overrides; ``model`` picks a GPT-Neo shape (paper profile only), and the output
+        layer and story alignment follow from the vocabulary."""
+        values = profile_settings(profile)
+        if model is not None and model != values["model"]:
+            if model not in MODEL_SHAPES:
+                raise ValueError(f"model must be one of {{{', '.join(MODELS)}}}, got {model!r}")
+            if profile != "paper":
+                raise ValueError(f"model {model!r} applies to the paper profile only: the "
+                                 f"{profile} profile trains its own {values['n_layer']} × "
+                                 f"{values['n_embd']} shape (use --profile paper)")
+            values.update(MODEL_SHAPES[model], model=model)
+        for name in overrides:
+            if name in DERIVED:
+                raise ValueError(f"{name} can't be set: {DERIVED[name]}")
+            if name not in values:
+                raise ValueError(f"unknown setting '{name}'; settings: "
+                                 f"{', '.join(sorted(setting_types()))}")
+        values.update(overrides, paradigm=paradigm)
+        if values["vocabulary"] not in VOCABULARIES:  # named before the vocabulary is built
+            raise ValueError(f"vocabulary must be one of {{{', '.join(VOCABULARIES)}}}, "
+                             f"got {values['vocabulary']!r}")
+        windows = values["story_windows"]
+        if not isinstance(windows, bool):
+            raise TypeError(f"story_windows must be true or false, got {windows!r} "
+                            f"({type(windows).__name__})")
+        vocab = make_vocabulary(values["vocabulary"])
+        values["vocab_size"] = vocab.size
+        end = int(vocab.to_model([END_OF_TEXT_ID])[0])
+        values["align_token"] = end if values["story_windows"] else -1
+        return build_config(cls, values)
 
 
 def _source_sizes(scheme: Scheme, generations: int) -> dict[int, int]:

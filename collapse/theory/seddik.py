@@ -26,10 +26,23 @@ def _support_array(support_size: ArrayLike) -> NDArray[np.float64]:
     return arr
 
 
+def _generation_array(m: ArrayLike) -> NDArray[np.float64]:
+    """Generation indices m: integers >= 0 (as floats, for the powers)."""
+    arr = np.asarray(m)
+    if arr.dtype == np.bool_ or not (np.issubdtype(arr.dtype, np.integer)
+                                     or np.issubdtype(arr.dtype, np.floating)):
+        raise TypeError(f"m must be an integer generation index or an array of them, got "
+                        f"{arr.dtype}")
+    arr = arr.astype(np.float64)
+    if not np.isfinite(arr).all() or (arr < 0).any() or (arr != np.round(arr)).any():
+        raise ValueError("m must hold integer generation indices >= 0")
+    return arr
+
+
 def expected_sigma(m: ArrayLike, n: int, s0: ArrayLike) -> NDArray[np.float64]:
     """S_m = E‖p^(m)‖₂² = 1 − (1 − 1/n)^m (1 − S0), Seddik et al. eq. (6)."""
     n = check_int("n", n, low=1)
-    return 1.0 - (1.0 - 1.0 / n) ** np.asarray(m, dtype=np.float64) * (1.0 - _s0_array(s0))
+    return 1.0 - (1.0 - 1.0 / n) ** _generation_array(m) * (1.0 - _s0_array(s0))
 
 
 def collapse_probability_bounds(
@@ -40,7 +53,7 @@ def collapse_probability_bounds(
     1 − n(1 − S0)(1 − 1/n)^m ≤ ρ_m ≤ 1 − (1 − S0)/(1 − 1/s̃) · (1 − 1/n)^m.
     """
     n = check_int("n", n, low=2)
-    decay = (1.0 - 1.0 / n) ** np.asarray(m, dtype=np.float64)
+    decay = (1.0 - 1.0 / n) ** _generation_array(m)
     spread = 1.0 - _s0_array(s0)
     lower = 1.0 - n * spread * decay
     upper = 1.0 - spread / (1.0 - 1.0 / _support_array(support_size)) * decay
@@ -85,7 +98,7 @@ def partially_synthetic_sigma_printed(m: ArrayLike, n: int, N: int, s0: ArrayLik
     N = check_int("N", N, low=1)
     alpha, beta = _alpha_beta(n, N)
     s0 = _s0_array(s0)
-    mm = np.asarray(m, dtype=np.float64) - 1.0  # the formula is written for S_{m+1}
+    mm = _generation_array(m) - 1.0  # the formula is written for S_{m+1}
     denom = 1 + (1 + 1 / N) * alpha
     first = (1 / N) * (1 + 2 * alpha - (1 - 1 / N) * alpha * beta**mm) / denom
     second = (1 - 1 / N) * s0 / denom * (1 + alpha - alpha * beta**mm / N)
@@ -108,7 +121,7 @@ def partially_synthetic_sigma(m: ArrayLike, n: int, N: int, s0: ArrayLike) -> ND
     N = check_int("N", N, low=1)
     alpha, beta = _alpha_beta(n, N)
     s0 = _s0_array(s0)
-    m_arr = np.asarray(m, dtype=np.float64)
+    m_arr = _generation_array(m)
     denom = 1 + (1 + 1 / N) * alpha
     limit = ((1 + 2 * alpha) / N + (1 - 1 / N) * (1 + alpha) * s0) / denom
     gap = alpha * (1 - 1 / N) * (1 - s0) / (N * denom)
