@@ -4,29 +4,34 @@
     collapse run notebooks/seddik_fig1.md -p n 100 [--profile book|paper|quick] [-o runs/]
 
 Every error ends in one ``collapse: error: …`` line on stderr and a non-zero exit status:
-2 a bad parameter, setting, path or damaged run file; 1 a notebook cell or run that failed;
-3 the run directory is in use by another process; 130 interrupted (Ctrl-C; what was computed
-is kept and the same command resumes).
+2 a bad parameter, setting, path or damaged run file; 1 a notebook cell or a training run that
+failed (a non-finite loss), or a full disk; 3 the run directory is in use by another process;
+130 interrupted by Ctrl-C, 143 by SIGTERM (an LM run keeps what it computed and the same
+command resumes; a notebook run keeps its partial notebook beside the previous results and
+starts over when run again).
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from collapse.notebook import (
     DEFAULT_PROFILE,
     NotebookExecutionError,
     NotebookFormatError,
+    NotebookInterrupted,
     ParameterError,
     notebook_spec,
     run_notebook,
 )
-from collapse.rundir import RunDirectoryBusy
+from collapse.rundir import DamagedFileError, RunDirectoryBusy, Terminated, TrainingFailed
 from collapse.settings import parse_settings
 
-EXIT_FAILED, EXIT_USAGE, EXIT_BUSY, EXIT_INTERRUPTED = 1, 2, 3, 130
+EXIT_FAILED, EXIT_USAGE, EXIT_BUSY, EXIT_INTERRUPTED, EXIT_TERMINATED = 1, 2, 3, 130, 143
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -137,8 +142,23 @@ def _print_params(path: str) -> None:
             print(f"\nprofile {name}: {shown}")
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated("terminated (SIGTERM)")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        return _main(args)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(args: argparse.Namespace) -> int:
     try:
         if args.command == "train-recursive":
             return _train_recursive(args)
@@ -147,34 +167,50 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "params":
             _print_params(args.notebook)
             return 0
-        overrides: dict[str, str] = {}
-        for name, value in args.parameter:
-            if name in overrides:
-                raise ParameterError(f"parameter '{name}' given twice")
-            overrides[name] = value
-        result = run_notebook(args.notebook, overrides=overrides, profile=args.profile,
-                              output_root=args.output, log_output=args.log_output)
+        result = run_notebook(args.notebook, overrides=_overrides(args.parameter),
+                              profile=args.profile, output_root=args.output,
+                              log_output=args.log_output)
     except RunDirectoryBusy as err:
-        print(f"collapse: error: {err}", file=sys.stderr)
-        return EXIT_BUSY
-    except (ParameterError, NotebookFormatError, FileNotFoundError, ValueError, TypeError) as err:
-        print(f"collapse: error: {err}", file=sys.stderr)
-        return EXIT_USAGE
-    except NotebookExecutionError as err:
-        print(f"collapse: error: {err}", file=sys.stderr)
-        return EXIT_FAILED
+        return _error(err, EXIT_BUSY)
+    except (ParameterError, NotebookFormatError, FileNotFoundError, ValueError, TypeError,
+            DamagedFileError) as err:
+        return _error(err, EXIT_USAGE)
+    except (NotebookExecutionError, TrainingFailed) as err:
+        return _error(err, EXIT_FAILED)
     except OSError as err:  # disk full, permissions changed under a run, ...
-        print(f"collapse: error: {err}", file=sys.stderr)
-        return EXIT_FAILED
-    except KeyboardInterrupt:
-        print("collapse: interrupted; everything computed so far is kept (run again to resume)",
-              file=sys.stderr)
-        return EXIT_INTERRUPTED
+        where = f"{err.filename}: " if err.filename and str(err.filename) not in str(err) else ""
+        return _error(f"{where}{err.strerror or err}", EXIT_FAILED)
+    except KeyboardInterrupt as err:
+        status = EXIT_TERMINATED if isinstance(err, Terminated) or isinstance(
+            err.__context__, Terminated) else EXIT_INTERRUPTED
+        what = "terminated" if status == EXIT_TERMINATED else "interrupted"
+        if isinstance(err, NotebookInterrupted):
+            message = str(err).replace(" interrupted;", f" {what};", 1)
+        else:
+            message = (f"{what}; everything computed so far is kept (the same command "
+                       "resumes from the last checkpoint)")
+        print(f"collapse: {message}", file=sys.stderr)
+        return status
     print(f"executed notebook: {result.notebook}")
     for path in result.files:
         if path != result.notebook:
             print(f"wrote: {path}")
     return 0
+
+
+def _overrides(pairs: list[list[str]]) -> dict[str, str]:
+    overrides: dict[str, str] = {}
+    for name, value in pairs:
+        if name in overrides:
+            raise ParameterError(f"parameter '{name}' given twice")
+        overrides[name] = value
+    return overrides
+
+
+def _error(err: BaseException | str, status: int) -> int:
+    lines = str(err).strip().splitlines() or [type(err).__name__]
+    print(f"collapse: error: {lines[0]}", file=sys.stderr)
+    return status
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ import io
 import math
 import os
 import platform
+import shutil
 import time
 import tokenize
 from collections.abc import Iterator, Mapping
@@ -172,8 +173,25 @@ class NotebookSpec:
 
 
 def read_notebook(path: str | os.PathLike[str]) -> nbformat.NotebookNode:
-    """Read a MyST ``.md`` (or any jupytext format, or ``.ipynb``) as a notebook."""
-    return jupytext.read(Path(path))
+    """Read a MyST ``.md`` (or any jupytext format, or ``.ipynb``) as a notebook;
+    :class:`NotebookFormatError` naming the file if it is not one."""
+    path = Path(path)
+    try:
+        nb = jupytext.read(path)
+        cells = nb.cells
+        if not isinstance(cells, list) or not all(isinstance(c, dict) for c in cells):
+            raise ValueError("its cells are not a list of cells")
+        if not isinstance(nb.metadata, dict):
+            raise ValueError("its metadata is not a mapping")
+    except UnicodeDecodeError:
+        raise NotebookFormatError(f"{path}: not a text notebook (not UTF-8)") from None
+    except OSError as err:
+        raise NotebookFormatError(f"{path}: can't be read ({err.strerror or err})") from None
+    except Exception as err:  # jupytext and nbformat raise many kinds on a malformed file
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0][:150]
+        raise NotebookFormatError(f"{path}: not a notebook jupytext can read ({first})"
+                                  ) from None
+    return nb
 
 
 def _parameters_cell(nb: nbformat.NotebookNode, path: Path) -> nbformat.NotebookNode:
@@ -215,11 +233,18 @@ def _parse_constraint(comment: str, ptype: type, where: str) -> tuple[dict[str, 
 def parse_parameters(source: str, where: str = "parameters cell") -> dict[str, Parameter]:
     """Parse the ``parameters`` cell source into :class:`Parameter` objects."""
     comments: dict[int, str] = {}
-    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
-        if tok.type == tokenize.COMMENT:
-            comments[tok.start[0]] = tok.string.lstrip("#")
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            if tok.type == tokenize.COMMENT:
+                comments[tok.start[0]] = tok.string.lstrip("#")
+    except (tokenize.TokenError, SyntaxError) as err:
+        raise NotebookFormatError(f"{where}: not Python ({err.args[0]})") from None
     params: dict[str, Parameter] = {}
-    for node in ast.parse(source).body:
+    try:
+        body = ast.parse(source).body
+    except SyntaxError as err:
+        raise NotebookFormatError(f"{where}, line {err.lineno}: not Python ({err.msg})") from None
+    for node in body:
         loc = f"{where}, line {node.lineno}"
         if not (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
                 and isinstance(node.annotation, ast.Name) and node.value is not None):
@@ -252,13 +277,24 @@ def parse_parameters(source: str, where: str = "parameters cell") -> dict[str, P
 def notebook_spec(path: str | os.PathLike[str]) -> NotebookSpec:
     """Read ``path`` and return its parameters and profiles (all profile values checked)."""
     path = Path(path)
-    if not path.is_file():
+    try:
+        found = path.is_file()
+    except OSError as err:  # a name too long, a loop of symbolic links
+        raise NotebookFormatError(f"{path}: can't be read ({err.strerror})") from None
+    if not found:
         raise FileNotFoundError(f"no notebook at {path}")
     nb = read_notebook(path)
     params = parse_parameters(_parameters_cell(nb, path).source, f"{path.name} parameters cell")
-    declared = nb.metadata.get("collapse", {}).get("profiles", {}) or {}
+    settings = nb.metadata.get("collapse", {}) or {}
+    declared = settings.get("profiles", {}) if isinstance(settings, dict) else None
+    if not isinstance(declared, dict):
+        raise NotebookFormatError(f"{path.name}: front matter collapse.profiles must map "
+                                  f"profile names to parameter values, got {declared!r}")
     profiles: dict[str, dict[str, Any]] = {DEFAULT_PROFILE: {}}
-    for name, values in declared.items():
+    for name, values in (declared or {}).items():
+        if not isinstance(values, dict | None):
+            raise NotebookFormatError(f"{path.name}: profile {name!r} must map parameter names "
+                                      f"to values, got {values!r}")
         profiles[str(name)] = dict(values or {})
     spec = NotebookSpec(path=path, parameters=params, profiles=profiles)
     for name in profiles:  # a typo in a profile is the notebook's bug: report it early
@@ -302,6 +338,15 @@ def _environment(name: str, value: str) -> Iterator[None]:
             os.environ[name] = old
 
 
+PARTIAL, FAILED, INTERRUPTED = ".partial", ".failed", ".interrupted"
+"""Suffixes of a notebook run's sibling folders: the run in progress, and the last run that
+failed or was interrupted (its partial notebook and ``run.json``)."""
+
+
+class NotebookInterrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM during a notebook run; the message says where its partial notebook is."""
+
+
 def run_notebook(
     path: str | os.PathLike[str],
     *,
@@ -311,30 +356,91 @@ def run_notebook(
     progress_bar: bool = True,
     log_output: bool = False,
 ) -> RunResult:
-    """Validate parameters, then execute the notebook with papermill.
+    """Validate parameters, then execute the notebook with papermill; replace the previous
+    results only when the whole run succeeded.
 
-    Writes ``<output_root>/<stem>/<stem>.ipynb`` (the executed notebook), the figure and data
-    files the notebook exports, and ``run.json`` (parameters, profile, versions, git sha, wall
-    time, status). Parameter errors and unusable output paths are raised before any kernel
-    starts; the directory is locked for the run (:func:`collapse.rundir.exclusive`).
+    The results are ``<output_root>/<stem>/``: ``<stem>.ipynb`` (the executed notebook), the
+    figure and data files the notebook exports, and ``run.json`` (parameters, profile, versions,
+    git sha, wall time, status). The run itself executes in the sibling ``<stem>.partial/``;
+    on success its files replace the previous results, on failure or interruption the folder
+    becomes ``<stem>.failed/`` or ``<stem>.interrupted/`` (the partial notebook, saved after
+    every cell, and a ``run.json`` saying what happened) and the previous results stay as they
+    were. A notebook run does not resume: running it again starts over. Parameter errors and
+    unusable output paths are raised before anything is written; the results folder is locked
+    for the run (:func:`collapse.rundir.exclusive`).
     """
     path = Path(path).resolve()
     spec = notebook_spec(path)
     values = spec.resolve(profile, overrides)
     check_together(path, values)
+    if not str(output_root).strip():
+        raise ParameterError("the output root is empty; give a path, e.g. -o runs")
     directory = output_directory(Path(output_root) / path.stem).resolve()
     with exclusive(directory):
-        _execute(path, directory, values, profile, progress_bar=progress_bar,
-                 log_output=log_output)
+        staging = directory.with_name(directory.name + PARTIAL)
+        _remove(staging)  # left by a killed run
+        staging.mkdir()
+        try:
+            _execute(path, staging, values, profile, progress_bar=progress_bar,
+                     log_output=log_output)
+        except BaseException as err:
+            raise _keep_partial(path, directory, staging, err) from err
+        _replace_results(directory, staging)
     files = sorted(p for p in directory.iterdir() if p.is_file() and not p.name.startswith("."))
     return RunResult(notebook=directory / f"{path.stem}.ipynb", directory=directory,
                      parameters=values, files=files)
 
 
+def _remove(folder: Path) -> None:
+    if folder.is_symlink() or folder.is_file():
+        folder.unlink()
+    elif folder.exists():
+        shutil.rmtree(folder)
+
+
+def _replace_results(directory: Path, staging: Path) -> None:
+    """Move the finished run's files over the previous results (``run.json`` last: a folder
+    without one is visibly incomplete)."""
+    for old in directory.iterdir():
+        if not old.name.startswith("."):
+            _remove(old)
+    for name in sorted(os.listdir(staging), key=lambda n: n == "run.json"):
+        (staging / name).replace(directory / name)
+    staging.rmdir()
+    for stale in (FAILED, INTERRUPTED):  # an earlier failure is no longer the latest word
+        _remove(directory.with_name(directory.name + stale))
+
+
+def _keep_partial(path: Path, directory: Path, staging: Path, err: BaseException
+                  ) -> BaseException:
+    """Keep the partial notebook of a failed or interrupted run beside the results; return the
+    error to raise, its message saying where everything is."""
+    previous = ("the previous results in it are unchanged" if (directory / "run.json").exists()
+                else "it holds no results")
+    again = "a notebook run starts over when run again"
+    if isinstance(err, OSError):  # a full disk: what was written can't be trusted, keep nothing
+        _remove(staging)
+        return err
+    kept = directory.with_name(directory.name + (INTERRUPTED if isinstance(err, KeyboardInterrupt)
+                                                 else FAILED))
+    _remove(kept)
+    staging.replace(kept)
+    where = f"partial notebook kept at {kept / (path.stem + '.ipynb')}; {directory}: {previous}"
+    import papermill
+
+    if isinstance(err, KeyboardInterrupt):
+        return NotebookInterrupted(f"{path.name} interrupted; {where}; {again}")
+    if isinstance(err, papermill.PapermillExecutionError):
+        return NotebookExecutionError(
+            f"{path.name} failed in cell {err.exec_count}: {err.ename}: {err.evalue} ({where}; "
+            f"{again})")
+    return err
+
+
 def _execute(path: Path, directory: Path, values: dict[str, Any], profile: str, *,
              progress_bar: bool, log_output: bool) -> None:
     """papermill into ``directory`` with ``run.json`` saying running → ok | interrupted |
-    failed (the partial notebook, saved after every cell, is kept)."""
+    failed (the partial notebook is saved after every cell)."""
     import papermill  # imported late: ~1 s, and `collapse params` does not need it
 
     executed = directory / f"{path.stem}.ipynb"
@@ -357,16 +463,12 @@ def _execute(path: Path, directory: Path, values: dict[str, Any], profile: str, 
                 kernel_name="python3", progress_bar=progress_bar, log_output=log_output,
                 request_save_on_cell_execute=True,
             )
-    except BaseException as err:  # interrupted or failed: keep the partial notebook and say so
+    except BaseException as err:  # interrupted or failed: record it beside the partial notebook
         interrupted = isinstance(err, KeyboardInterrupt)
         record.update(status="interrupted" if interrupted else f"failed: {type(err).__name__}",
                       wall_seconds=round(time.perf_counter() - start, 3))
-        write_json_atomic(directory / "run.json", record)
-        if isinstance(err, papermill.PapermillExecutionError):
-            raise NotebookExecutionError(
-                f"{path.name} failed in cell {err.exec_count}: {err.ename}: {err.evalue} "
-                f"(partial notebook kept at {executed})"
-            ) from err
+        if not isinstance(err, OSError):
+            write_json_atomic(directory / "run.json", record)
         raise
     record.update(status="ok", wall_seconds=round(time.perf_counter() - start, 3))
     write_json_atomic(directory / "run.json", record)

@@ -61,8 +61,10 @@ def stamp(**extra: Any) -> dict[str, Any]:
 
 
 def write_json_atomic(path: Path, payload: Mapping[str, Any]) -> None:
-    """Write JSON through a temporary file and a rename: readers never see half a file."""
+    """Write JSON through a temporary file and a rename (:func:`collapse.rundir.atomic_write`):
+    readers never see half a file, and a full disk leaves the old file and no ``.tmp``."""
+    from collapse.rundir import atomic_write
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n")
-    tmp.replace(path)
+    text = json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n"
+    atomic_write(path, lambda handle: handle.write(text.encode()))

@@ -24,11 +24,12 @@ import hashlib
 import json
 import os
 import socket
+import stat
 import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 LOCK_NAME = ".lock"
@@ -46,6 +47,14 @@ class RunDirectoryBusy(RuntimeError):
     """Another live process holds the run directory's lock."""
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled as Ctrl-C is (a checkpoint first during training); exit status 143."""
+
+
+class TrainingFailed(RuntimeError):
+    """A run that can't produce a result as set (training diverged): status ``failed``."""
+
+
 class DamagedFileError(ValueError):
     """A file of a run directory that can't be used (truncated, garbage, wrong shape, foreign)."""
 
@@ -53,8 +62,14 @@ class DamagedFileError(ValueError):
 def output_directory(path: str | os.PathLike[str]) -> Path:
     """Create (if needed) and return ``path`` as a writable run directory, or raise
     :class:`RunDirectoryError` naming the path and the problem."""
+    if not str(path).strip():
+        raise RunDirectoryError("output directory is empty; give a path, e.g. runs/")
     given = Path(path)
-    resolved = given.resolve()
+    try:
+        resolved = given.resolve()
+    except (RuntimeError, OSError) as err:  # a symbolic link loop, a name the OS refuses
+        raise RunDirectoryError(f"output directory {given} can't be resolved "
+                                f"({_first_line(err)}); choose another path") from None
     if resolved == PACKAGE_DIR or PACKAGE_DIR in resolved.parents:
         raise RunDirectoryError(f"output directory {given} is inside the collapse package "
                                 f"({PACKAGE_DIR}); choose a directory outside it, e.g. runs/")
@@ -75,6 +90,28 @@ def output_directory(path: str | os.PathLike[str]) -> Path:
         raise RunDirectoryError(f"output directory {given} is not writable ({reason}); "
                                 "choose another path") from None
     return given
+
+
+def atomic_write(path: str | os.PathLike[str], write: Callable[[BinaryIO], object]) -> None:
+    """Write ``path`` through a temporary sibling (``<name>.tmp``) and a rename, so a reader
+    sees the old file or the whole new one, never a part. ``write`` gets the open binary file.
+
+    On any failure the temporary file is removed and ``path`` is left as it was; an ``OSError``
+    (a full disk, a vanished directory) is raised again naming ``path``, in one line.
+    """
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with open(tmp, "wb") as handle:
+            write(handle)
+        tmp.replace(path)
+    except BaseException as err:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        if isinstance(err, OSError) and not isinstance(err, FileNotFoundError | PermissionError):
+            raise OSError(err.errno, f"{err.strerror or type(err).__name__} (writing {path})",
+                          str(path)) from None
+        raise
 
 
 def _holder(fd: int) -> str:
@@ -99,7 +136,17 @@ def exclusive(directory: str | os.PathLike[str], command: str | None = None) -> 
     the refusal message (default: this process's command line).
     """
     directory = Path(directory)
-    fd = os.open(directory / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    lock = directory / LOCK_NAME
+    try:  # never through a symbolic link: the file it points to would be truncated
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError as err:
+        what = ("is a symbolic link" if lock.is_symlink() else
+                "is not a regular file" if lock.exists() else "can't be created")
+        raise RunDirectoryError(f"{lock} {what} ({err.strerror}); remove it (the lock must be "
+                                "a regular file of the run directory)") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise RunDirectoryError(f"{lock} is not a regular file; remove it")
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

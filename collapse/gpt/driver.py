@@ -29,6 +29,7 @@ import csv
 import dataclasses
 import io
 import json
+import math
 import os
 import time
 from pathlib import Path
@@ -50,6 +51,8 @@ from collapse.gpt.train import (
 from collapse.provenance import process_git_sha, stamp, write_json_atomic
 from collapse.rundir import (
     FORMAT_VERSION,
+    DamagedFileError,
+    atomic_write,
     check_format,
     checksums,
     exclusive,
@@ -87,6 +90,9 @@ class Experiment(Protocol):
     @property
     def columns(self) -> tuple[str, ...]:
         """The columns of results.csv."""
+    @property
+    def record_fields(self) -> dict[str, type | tuple[type, ...]]:
+        """The fields (and types) of a generation's record besides :data:`RECORD_FIELDS`."""
 
     def prepare(self, out: Path, device: torch.device) -> None:
         """Load the corpora (every call, also on resume)."""
@@ -140,7 +146,7 @@ def run_generations(experiment: Experiment, out_dir: str | Path, *, device: str 
         extension = check_or_write_config(out, experiment.config.to_dict(), device,
                                           write=rank == 0)
         # every completed generation's files, checked once, before anything is written
-        done = {m: read_generation(gen_dir(out, m), m)
+        done = {m: read_generation(gen_dir(out, m), m, experiment.record_fields)
                 for m in range(experiment.first_generation, experiment.config.generations + 1)
                 if rank == 0 and (gen_dir(out, m) / "metrics.json").exists()}
         barrier()
@@ -218,8 +224,8 @@ def _run_locked(experiment: Experiment, out: Path, dev: torch.device, checkpoint
                                    desc=f"generation {m}")
             if rank != 0:
                 continue  # the other ranks only help training
-            torch.save(model.state_dict(), d / "model.tmp.pt")
-            (d / "model.tmp.pt").replace(d / "model.pt")
+            weights = model.state_dict()
+            atomic_write(d / "model.pt", lambda handle: torch.save(weights, handle))  # noqa: B023
             measured = experiment.after_training(m, model, progress is not False)
             record = {"generation": m, **facts, **measured,
                       "train_loss": history["train_loss"][-1],
@@ -232,7 +238,7 @@ def _run_locked(experiment: Experiment, out: Path, dev: torch.device, checkpoint
         if rank != 0:
             continue
         if m not in done:
-            done[m] = read_generation(d, m)
+            done[m] = read_generation(d, m, experiment.record_fields)
         elif m < config.generations and experiment.missing_samples(m):
             done[m] = _sample_for_later(experiment, d, done[m], dev, progress)
         rows.append(done[m])
@@ -256,19 +262,56 @@ def _sample_for_later(experiment: Experiment, d: Path, record: dict[str, Any],
     return record
 
 
-def read_generation(d: Path, m: int) -> dict[str, Any]:
-    """Generation m's record (``metrics.json``), its files checked against their checksums."""
-    remedy = f"remove {d} to recompute generation {m}"
-    path = d / "metrics.json"
+RECORD_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "generation": int, "train_loss": (int, float), "wall_seconds": (int, float),
+    "curve": dict, "files": dict}
+"""Fields every generation's record has (experiments add theirs: ``record_fields``)."""
+FINITE_FIELDS = ("train_loss", "val_loss_text", "val_loss_p0", "perplexity")
+"""Losses, which a completed generation never has as NaN or inf (statistics of a corpus without
+a 'there' may legitimately be NaN)."""
 
-    def problem(record: Any) -> str | None:
-        wrong = check_format(record, what="generation record")
-        if wrong is None and record.get("generation") != m:
-            wrong = f"holds generation {record.get('generation')!r}, not {m}"
+
+def record_problem(record: Any, m: int, fields: dict[str, type | tuple[type, ...]]) -> str | None:
+    """What is wrong with generation m's record (missing or mistyped fields), or None."""
+    wrong = check_format(record, what="generation record")
+    if wrong is not None:
         return wrong
+    if record.get("generation") != m:
+        return f"holds generation {record.get('generation')!r}, not {m}"
+    for name, kind in {**RECORD_FIELDS, **fields}.items():
+        if name not in record:
+            return f"lacks the field {name!r}"
+        value = record[name]
+        if isinstance(value, bool) or not isinstance(value, kind):
+            return f"field {name!r} holds {value!r}, not {_kind_words(kind)}"
+        if name in FINITE_FIELDS and not math.isfinite(float(value)):  # type: ignore[arg-type]
+            return f"field {name!r} holds {value!r}, not a finite number"
+    curve = record["curve"]
+    if not (isinstance(curve.get("iter"), list) and isinstance(curve.get("val_loss"), list)
+            and len(curve["iter"]) == len(curve["val_loss"])):
+        return "field 'curve' is not {iter: [...], val_loss: [...]} of equal lengths"
+    return None
 
-    record = read_json(path, remedy=remedy, check=problem)
-    verify_checksums(d, record.pop("files", {}), remedy=remedy)
+
+def _kind_words(kind: type | tuple[type, ...]) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    words = {int: "an integer", float: "a number", str: "a string", list: "a list",
+             dict: "an object"}
+    return " or ".join(dict.fromkeys(words[k] for k in kinds))
+
+
+def read_generation(d: Path, m: int,
+                    fields: dict[str, type | tuple[type, ...]] | None = None) -> dict[str, Any]:
+    """Generation m's record (``metrics.json``): every field present with its type, and its
+    files checked against their checksums; :class:`DamagedFileError` naming it otherwise."""
+    remedy = f"remove {d} to recompute generation {m}"
+    record = read_json(d / "metrics.json", remedy=remedy,
+                       check=lambda r: record_problem(r, m, fields or {}))
+    files = record.pop("files")
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
+        raise DamagedFileError(f"{d / 'metrics.json'}: field 'files' is not name → checksum; "
+                               f"{remedy}")
+    verify_checksums(d, files, remedy=remedy)
     record.pop("format_version", None)
     return record
 
@@ -283,9 +326,7 @@ def write_results(out: Path, experiment: Experiment, rows: list[dict[str, Any]],
     writer = csv.DictWriter(buffer, fieldnames=experiment.columns, extrasaction="ignore")
     writer.writeheader()
     writer.writerows(rows)
-    tmp = out / "results.csv.tmp"
-    tmp.write_text(buffer.getvalue())
-    tmp.replace(out / "results.csv")
+    atomic_write(out / "results.csv", lambda handle: handle.write(buffer.getvalue().encode()))
     device_name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
     write_json_atomic(out / "results.json", {
         "scheme": experiment.label, "config": experiment.config.to_dict(), "rows": rows,

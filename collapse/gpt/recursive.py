@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -43,7 +43,7 @@ from collapse.gpt.train import (
     evaluate_loss,
     next_token_distributions,
 )
-from collapse.rundir import read_run_file
+from collapse.rundir import atomic_write, read_run_file
 from collapse.schemes import Scheme, make_scheme
 from collapse.validation import check_int
 
@@ -166,9 +166,7 @@ def _needed_sizes(scheme: Scheme, generations: int) -> dict[int, int]:
 
 
 def _save_npy(path: Path, array: np.ndarray) -> None:
-    tmp = path.with_name(path.stem + ".tmp.npy")
-    np.save(tmp, array)
-    tmp.replace(path)
+    atomic_write(path, lambda handle: np.save(handle, array))
 
 
 COLUMNS = ("generation", "deviation_l1", "deviation_from_p0_l1", "val_loss_text", "val_loss_p0",
@@ -180,6 +178,8 @@ class ShakespeareExperiment:
 
     first_generation = 0
     columns = COLUMNS
+    record_fields: ClassVar[dict[str, type | tuple[type, ...]]] = {
+        "train_sequences": int, "val_loss_text": (int, float), "val_loss_p0": (int, float)}
 
     def __init__(self, config: RecursiveConfig) -> None:
         self.config = config

@@ -32,7 +32,15 @@ from tqdm import tqdm
 
 from collapse.gpt.data import Batcher
 from collapse.gpt.model import GPT, GPTConfig
-from collapse.rundir import FORMAT_VERSION, DamagedFileError, check_format, read_run_file
+from collapse.rundir import (
+    FORMAT_VERSION,
+    DamagedFileError,
+    Terminated,
+    TrainingFailed,
+    atomic_write,
+    check_format,
+    read_run_file,
+)
 
 MAX_GENERATIONS = 1000
 """Generations of a recursive run at most (the papers run 10 and 40; set-up grows with G²)."""
@@ -201,7 +209,7 @@ def next_token_distributions(model: GPT, contexts: torch.Tensor, *, batch_size: 
     return torch.cat(out)
 
 
-class TrainingDiverged(RuntimeError):
+class TrainingDiverged(TrainingFailed):
     """The training loss became NaN or infinite: the run failed (nothing is marked complete)."""
 
 
@@ -221,8 +229,14 @@ class DeferredInterrupt:
 
     def _handle(self, signum: int, frame: Any) -> None:
         if self.requested:
-            raise KeyboardInterrupt
+            raise self.error("interrupted again: stopped at once")
         self.requested = True
+        self.signum = signum
+
+    def error(self, message: str) -> KeyboardInterrupt:
+        """The exception that ends the block: :class:`Terminated` after a SIGTERM."""
+        kind = Terminated if getattr(self, "signum", None) == signal.SIGTERM else KeyboardInterrupt
+        return kind(message)
 
     def __exit__(self, *exc: object) -> None:
         for sig, handler in self.previous.items():
@@ -247,12 +261,6 @@ def _load_checkpoint(path: Path, device: torch.device, max_iters: int) -> dict[s
 
     return read_run_file(path, lambda p: torch.load(p, map_location=device, weights_only=False),
                          remedy=RESTART, check=problem)
-
-
-def _atomic_save(obj: Any, path: Path) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    torch.save(obj, tmp)
-    tmp.replace(path)
 
 
 def _resume(checkpoint: Path, model: GPT, optimizer: torch.optim.Optimizer, batcher: Batcher,
@@ -344,10 +352,11 @@ def train(
 
     def save(done: int) -> None:
         if checkpoint is not None and rank == 0:
-            _atomic_save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                          "batcher": batcher.generator.get_state(),
-                          "torch_rng": torch.get_rng_state(), "history": history,
-                          "iter": done, "format_version": FORMAT_VERSION}, checkpoint)
+            state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                     "batcher": batcher.generator.get_state(),
+                     "torch_rng": torch.get_rng_state(), "history": history,
+                     "iter": done, "format_version": FORMAT_VERSION}
+            atomic_write(checkpoint, lambda handle: torch.save(state, handle))
 
     with DeferredInterrupt() as interrupt:
         for it in bar:
@@ -368,11 +377,16 @@ def train(
             if done % config.eval_interval == 0 or done == config.max_iters:
                 history["iter"].append(done)
                 history["val_loss"].append(evaluate_loss(model, val_x, val_y))
+                if not math.isfinite(history["val_loss"][-1]):
+                    bar.close()
+                    raise TrainingDiverged(f"{desc}: the validation loss is "
+                                           f"{history['val_loss'][-1]} at iteration {done}; "
+                                           "lower learning_rate or set grad_clip > 0")
                 history["train_loss"].append(last_train)
                 bar.set_postfix(val=f"{history['val_loss'][-1]:.3f}")
             if done % checkpoint_every == 0 or done == config.max_iters or interrupt.requested:
                 save(done)
             if interrupt.requested:
                 bar.close()
-                raise KeyboardInterrupt(f"interrupted after iteration {done}; checkpoint kept")
+                raise interrupt.error(f"interrupted after iteration {done}; checkpoint kept")
     return model, history

@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -246,6 +246,11 @@ class StoriesExperiment:
 
     first_generation = 1
     columns = COLUMNS
+    record_fields: ClassVar[dict[str, type | tuple[type, ...]]] = {
+        **{name: (int, float) for name in ("perplexity", "p_was_model", "p_were_model",
+                                           "p_was_data", "p_were_data", "ended_share",
+                                           "mean_length", "p_was_val", "p_were_val")},
+        "train_stories": int, "train_tokens": int, "there_val": int, "samples": list}
 
     def __init__(self, config: StoriesConfig) -> None:
         self.config = config
