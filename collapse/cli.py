@@ -178,7 +178,7 @@ def _main(args: argparse.Namespace) -> int:
     except (NotebookExecutionError, TrainingFailed) as err:
         return _error(err, EXIT_FAILED)
     except OSError as err:  # disk full, permissions changed under a run, ...
-        where = f"{err.filename}: " if err.filename and str(err.filename) not in str(err) else ""
+        where = f"{err.filename}: " if err.filename else ""
         return _error(f"{where}{err.strerror or err}", EXIT_FAILED)
     except KeyboardInterrupt as err:
         status = EXIT_TERMINATED if isinstance(err, Terminated) or isinstance(

@@ -53,7 +53,11 @@ def power_law(vocab_size: int, support: int, s0: float) -> NDArray[np.float64]:
 
     vocab_size = check_int("vocab_size", vocab_size, low=2)
     support = check_int("support", support, low=2, high=vocab_size)
-    s0 = check_float("s0", s0, low=1.0 / support, high=1.0 - 1e-9)
+    try:
+        s0 = check_float("s0", s0, low=1.0 / support, high=1.0 - 1e-9)
+    except ValueError:  # the same check, with the bound that depends on support spelled out
+        raise ValueError(f"s0 must be a real number in [1/support = {1 / support:.4g}, 1) for "
+                         f"support = {support}, got {s0}") from None
     ranks = np.arange(1, support + 1, dtype=np.float64)
 
     def profile(a: float) -> NDArray[np.float64]:

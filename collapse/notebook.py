@@ -188,7 +188,8 @@ def read_notebook(path: str | os.PathLike[str]) -> nbformat.NotebookNode:
     except OSError as err:
         raise NotebookFormatError(f"{path}: can't be read ({err.strerror or err})") from None
     except Exception as err:  # jupytext and nbformat raise many kinds on a malformed file
-        first = (str(err).strip().splitlines() or [type(err).__name__])[0][:150]
+        first = (f"no {err.args[0]!r} field" if isinstance(err, KeyError | AttributeError) else
+                 (str(err).strip().splitlines() or [type(err).__name__])[0][:150])
         raise NotebookFormatError(f"{path}: not a notebook jupytext can read ({first})"
                                   ) from None
     return nb

@@ -109,8 +109,7 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[BinaryIO], objec
         with contextlib.suppress(OSError):
             tmp.unlink()
         if isinstance(err, OSError) and not isinstance(err, FileNotFoundError | PermissionError):
-            raise OSError(err.errno, f"{err.strerror or type(err).__name__} (writing {path})",
-                          str(path)) from None
+            raise OSError(err.errno, err.strerror or type(err).__name__, str(path)) from None
         raise
 
 

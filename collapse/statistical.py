@@ -261,17 +261,18 @@ def simulate(
         limit = check_int("generations", generations, low=1)
 
     runs = p0_full.shape[0]
-    support = np.flatnonzero(p0_full.any(axis=0))  # tokens no scheme can ever create are dropped
-    p0 = p0_full[:, support]
-    recursion = _Recursion(scheme, p0, rng)
-
     keeps_corpus = isinstance(scheme, AccumulateSubsample | Accumulate) and record_distributions
+
     def check_memory(until: int, what: str) -> None:
         check_record_memory(runs, p0_full.shape[1], until, what=what,
                             record_distributions=record_distributions, keeps_corpus=keeps_corpus)
 
-    if generations is not None:  # the exact size, before anything is allocated
+    if generations is not None:  # the exact size, before anything is sampled or allocated
         check_memory(limit, "generations")
+    support = np.flatnonzero(p0_full.any(axis=0))  # tokens no scheme can ever create are dropped
+    p0 = p0_full[:, support]
+    recursion = _Recursion(scheme, p0, rng)
+
     capacity = min(limit, 1024) + 1
     sigma, deviation, sup, alive = (_Buffer(runs, capacity) for _ in range(4))
     traj = [p0_full.copy()] if record_distributions else None

@@ -157,31 +157,6 @@ def test_ctrl_c_keeps_a_checkpoint_and_the_same_command_resumes(reference: Path,
     assert _rows(out) == _rows(reference)  # the interrupted run ends with the same numbers
 
 
-def test_ctrl_c_during_collapse_run_marks_it_interrupted(tmp_path: Path) -> None:
-    notebook = tmp_path / "sleepy.md"
-    notebook.write_text(
-        "---\njupytext:\n  text_representation:\n    extension: .md\n    format_name: myst\n"
-        "kernelspec:\n  display_name: Python 3\n  language: python\n  name: python3\n---\n\n"
-        "```{code-cell} ipython3\n:tags: [parameters]\n\n"
-        "seconds: float = 60.0  # [0, 600] how long the second cell sleeps\n```\n\n"
-        "```{code-cell} ipython3\nimport time\ntime.sleep(seconds)\n```\n")
-    out = tmp_path / "runs"
-    proc = subprocess.Popen([*CLI, "run", str(notebook), "-o", str(out)], env=ENV,
-                            stderr=subprocess.PIPE, text=True)
-    executed = out / "sleepy" / "sleepy.ipynb"
-    _wait_for(lambda: executed.exists() and "time.sleep" in executed.read_text())
-    time.sleep(2.0)  # the kernel is inside the sleeping cell
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
-    assert json.loads((out / "sleepy" / "run.json").read_text())["status"] == "interrupted"
-    assert executed.exists()  # the partial notebook is kept
-    again = subprocess.run([*CLI, "run", str(notebook), "-p", "seconds", "0", "-o", str(out)],
-                           env=ENV, capture_output=True, text=True)
-    assert again.returncode == 0, again.stderr
-    assert json.loads((out / "sleepy" / "run.json").read_text())["status"] == "ok"
-
-
 # ---- damaged files -------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
