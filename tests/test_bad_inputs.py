@@ -166,8 +166,8 @@ HANG_API: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
 HANG_CLI: list[tuple[str, str, str]] = [
     ("run: exact chain too many states", "run {nb}/theory_exact_chain.md -p p 0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1 -p n 124",
      "theory_exact_chain.md: n = 124, s = 10 gives 27,212,042,858,000 states; the exact chain supports at most 20,000 (reduce n or s)"),
-    ("run: Fig. 1 records too large", "run {nb}/seddik_fig1.md -p n 100000 -p context_length 6",
-     "seddik_fig1.md: n = 100000 with context_length = 6 (729 contexts) would run about 859,177 generations until the slowest run collapses and keep more than 4 GiB of records; lower them"),
+    ("run: Fig. 1 records too large", "run {nb}/seddik_fig1.md -p n 20000 -p context_length 6",
+     "seddik_fig1.md: n = 20000 with context_length = 6 (729 contexts) would run about 171,846 generations until the slowest run collapses and keep more than 4 GiB of records; lower them"),
     ("run: Theorem 2 records too large", "run {nb}/theory_seddik_theorem2.md -p runs 10000000 -p generations 1000",
      "theory_seddik_theorem2.md: 10000000 runs × 1000 generations would keep about 596.6 GiB of records, more than the 4 GiB allowed; lower runs or generations"),
     ("train-recursive: generations 10**8", "train-recursive --profile quick --set generations 100000000 -o {tmp}",

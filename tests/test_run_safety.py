@@ -9,6 +9,7 @@ behaviour (what is on disk afterwards, exit statuses, statuses in ``run.json``).
 from __future__ import annotations
 
 import errno
+import functools
 import json
 import os
 import signal
@@ -22,7 +23,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from collapse import preflight
+from collapse import plotting, preflight
 from collapse.cli import main
 from collapse.gpt import recursive, wang_experiment
 from collapse.gpt.recursive import RecursiveConfig, run_recursive
@@ -31,6 +32,7 @@ from collapse.gpt.wang_experiment import StoriesConfig
 from collapse.notebook import notebook_spec
 from collapse.rundir import DamagedFileError, RunDirectoryError, exclusive
 from collapse.settings import FALSE_WORDS, TRUE_WORDS, SettingError, parse_settings
+from collapse.theory import symbolic
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.md"))
@@ -84,6 +86,9 @@ def test_the_profile_tables_cover_every_setting_once() -> None:
             flat = {**built.pop("train"), **built}
             for name, value in module.profile_settings(profile).items():
                 assert flat[name] == value, (profile, name)
+    paper = wang_experiment.profile_settings("paper")  # the paper column is GPT-Neo-1M's shape
+    assert {k: paper[k] for k in wang_experiment.MODEL_SHAPES["1m"]} == \
+        wang_experiment.MODEL_SHAPES["1m"]
 
 
 SETTINGS = {**recursive.setting_types()}
@@ -389,3 +394,77 @@ def test_a_lock_that_is_a_symlink_is_refused_and_its_target_untouched(tmp_path: 
 
 def test_damaged_file_errors_are_value_errors() -> None:
     assert issubclass(DamagedFileError, ValueError) and issubclass(SettingError, ValueError)
+
+
+SIZES = {"n", "N", "runs", "generations", "n_max", "s"}
+"""Parameters that set how much is computed: at their upper end a page runs for minutes by
+design (its joint check has already refused what would not fit in memory), so only their lower
+end is executed below, and the other size parameters are held at their lower ends too. A
+``seed`` only seeds numpy's Generator, which takes every integer of its range (validated
+above); every other parameter is executed at both ends."""
+RUN_SIZES = {"runs", "generations", "n_max"}
+
+
+def _executed_ends() -> list[tuple[str, str, object]]:
+    return [(stem, name, value) for stem, name, value in _ends()
+            if name != "seed" and (name not in SIZES or value == notebook_spec(
+                ROOT / "notebooks" / f"{stem}.md").parameters[name].low)]
+
+
+def _execute_in_process(path: Path, values: dict[str, Any], out: Path) -> dict[str, Any]:
+    """Run the notebook's code cells in this process (no kernel: seconds, not minutes), with
+    ``values`` in place of its parameters cell; return its namespace."""
+    import contextlib
+    import io
+
+    import matplotlib.pyplot as plt
+
+    from collapse.notebook import read_notebook
+
+    namespace: dict[str, Any] = dict(values)
+    cells = [c for c in read_notebook(path).cells if c.cell_type == "code"
+             and "parameters" not in c.get("metadata", {}).get("tags", [])]
+    cwd = Path.cwd()
+    os.chdir(path.parent)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            for i, cell in enumerate(cells):
+                exec(compile(cell.source, f"{path.name}, code cell {i + 1}", "exec"), namespace)
+    finally:
+        os.chdir(cwd)
+        plt.close("all")
+    return namespace
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("stem", "name", "value"), _executed_ends(),
+                         ids=[f"{s}-{n}={v}" for s, n, v in _executed_ends()])
+def test_both_ends_of_every_range_run(stem: str, name: str, value: object, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The notebook's code runs at the end of a declared range (runs, generations and n_max at
+    their lower ends, the rest at the quick profile) wherever its joint check accepts the
+    combination."""
+    from collapse.plotting import OUTPUT_DIR_ENV
+
+    path = ROOT / "notebooks" / f"{stem}.md"
+    spec = notebook_spec(path)
+    smallest = {p.name: p.type(p.low) for p in spec.parameters.values()
+                if p.name in RUN_SIZES and p.name != name and p.low is not None}
+    values = spec.resolve("quick" if "quick" in spec.profiles else "book",
+                          {**smallest, name: value})
+    try:
+        preflight.run_check(stem, values)
+    except ValueError:
+        pytest.skip("refused before any kernel (see the validation test above)")
+    monkeypatch.setenv(OUTPUT_DIR_ENV, str(tmp_path))
+    monkeypatch.delenv("COLLAPSE_DOWNLOADS", raising=False)
+    # what does not depend on the parameters is done once: the sympy derivations, and the
+    # PNG/SVG files (the arrays are still built; the figure tests check the files)
+    monkeypatch.setattr(symbolic, "CHECK_GROUPS", _CACHED_CHECKS)
+    monkeypatch.setattr(plotting, "export", lambda fig, arrays, name: None)
+    monkeypatch.setattr(symbolic, "check_wang_theorem21", _cached_wrong_checks)
+    _execute_in_process(path, values, tmp_path)
+
+
+_CACHED_CHECKS = {name: functools.cache(group) for name, group in symbolic.CHECK_GROUPS.items()}
+_cached_wrong_checks = functools.cache(symbolic.check_wang_theorem21)

@@ -215,7 +215,7 @@ def wang_count_model_plot(data: WangCountModelData) -> Figure:
         ax.legend(loc="upper left")
         ax = axes[2]
         c = data.rates.size - 1  # the smallest rate, the slowest to settle
-        for r in range(3):
+        for r in range(min(3, data.corpus_p.shape[2])):  # three runs (or all, if fewer)
             ax.plot(g, data.corpus_p[c, :, r], color=PALETTE[r], lw=1.0)
             ax.plot(g[::10], data.closed_form[c, ::10, r], "o", color=PALETTE[r], ms=3, mfc="none")
         ax.set(xlabel="generation n", ylabel=r"$p_{C_n}(v_i \mid x)$",

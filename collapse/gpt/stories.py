@@ -35,10 +35,12 @@ VOCAB_SIZE = 50257
 
 # GPT-Neo-shaped configurations (wang2024-notes.md §4.3): vocabulary 50,257, tied embeddings,
 # alternating global / local attention with window 256, context 512 here (the models allow 2048).
-NEO_1M = TrainConfig(block_size=512, vocab_size=VOCAB_SIZE, n_layer=8, n_head=16, n_embd=64,
-                     dropout=0.0, window=256, learning_rate=5e-4, weight_decay=0.1, beta2=0.95)
-NEO_33M = TrainConfig(block_size=512, vocab_size=VOCAB_SIZE, n_layer=4, n_head=16, n_embd=768,
-                      dropout=0.0, window=256, learning_rate=5e-4, weight_decay=0.1, beta2=0.95)
+NEO_SHAPES = {"1m": {"n_layer": 8, "n_head": 16, "n_embd": 64},
+              "33m": {"n_layer": 4, "n_head": 16, "n_embd": 768}}
+_NEO = {"block_size": 512, "vocab_size": VOCAB_SIZE, "dropout": 0.0, "window": 256,
+        "learning_rate": 5e-4, "weight_decay": 0.1, "beta2": 0.95}
+NEO_1M = TrainConfig(**_NEO, **NEO_SHAPES["1m"])  # type: ignore[arg-type]
+NEO_33M = TrainConfig(**_NEO, **NEO_SHAPES["33m"])  # type: ignore[arg-type]
 
 
 @lru_cache(maxsize=1)

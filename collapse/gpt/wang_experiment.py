@@ -37,6 +37,7 @@ from collapse.gpt.stories import (
     END_OF_TEXT_ID,
     NEO_1M,
     NEO_33M,
+    NEO_SHAPES,
     VOCAB_SIZE,
     SampledStories,
     decode,
@@ -107,8 +108,7 @@ PROFILES: dict[str, tuple[Any, Any, Any]] = {
     "eval_windows":   (256,       16,          8),
     "compile":        (False,     False,       False),
 }
-MODEL_SHAPES = {"1m": {"n_layer": 8, "n_head": 16, "n_embd": 64},
-                "33m": {"n_layer": 4, "n_head": 16, "n_embd": 768}}
+MODEL_SHAPES = NEO_SHAPES
 """GPT-Neo-1M and -33M (TinyStories' models); ``--model`` applies them to the paper profile."""
 DERIVED = {"vocab_size": "it follows from vocabulary (full: 50,257 GPT-2 ids; compact: the ids "
                          "of the real training stories)",
