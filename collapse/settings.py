@@ -10,6 +10,8 @@ int       decimal digits with an optional sign (``12``, ``-3``, ``1_000``); not 
 float     any Python float literal that is finite (``0.1``, ``1e-3``); not ``inf``/``nan``
 bool      ``true/false``, ``yes/no``, ``on/off``, ``1/0`` (any case)
 str       the text as given
+tuple     comma-separated items of one of the types above (``10,100,1000``), read by
+          :func:`collapse.validation.parse_numbers` for the notebooks' list parameters
 ========  =====================================================================
 
 A text that does not fit raises :class:`SettingError` whose message names the setting and

@@ -106,13 +106,17 @@ def check_distribution(name: str, p: Any, *, ndim: int = 1) -> NDArray[np.float6
 
 
 def parse_numbers(name: str, text: str, kind: type = float) -> tuple[Any, ...]:
-    """Parse a list parameter such as ``"10, 100, 1000"`` (notebook parameters are scalars).
+    """Parse a list parameter such as ``"10, 100, 1000"`` (notebook parameters are scalars):
+    comma-separated items in the grammar of :mod:`collapse.settings` (so ``1_000`` is an int
+    and ``inf`` is no float), the tuple type of that grammar.
 
     Raises ``ValueError`` naming the parameter when an item is not a ``kind`` number.
     """
+    from collapse.settings import parse_text
+
     parts = [part.strip() for part in str(text).split(",") if part.strip()]
     try:
-        values = tuple(kind(part) for part in parts)
+        values = tuple(parse_text(part, kind) for part in parts)
     except ValueError:
         raise ValueError(
             f"{name} must be a comma-separated list of {kind.__name__} values, got {text!r}"

@@ -62,8 +62,8 @@ def test_every_notebook_declares_valid_parameters_and_a_quick_profile(path: Path
     ("overrides", "profile", "message"),
     [
         ({"nn": "5"}, "paper", "unknown parameter 'nn'"),
-        ({"n": "ten"}, "paper", r"parameter 'n' must be an int in \[2, 100000\], got 'ten'"),
-        ({"n": "1"}, "paper", r"parameter 'n' must be an int in \[2, 100000\], got 1"),
+        ({"n": "ten"}, "paper", r"parameter 'n' must be an int in \[2, 20000\], got 'ten'"),
+        ({"n": "1"}, "paper", r"parameter 'n' must be an int in \[2, 20000\], got 1"),
         ({"concentration": "0"}, "paper", r"'concentration' must be a float in \[0.1, 100\]"),
         ({"progress": "maybe"}, "paper", "parameter 'progress' must be true or false"),
         ({}, "huge", "profile 'huge' is not defined"),
@@ -83,14 +83,14 @@ def test_cli_reports_bad_parameters_with_exit_code_2(
     code = cli.main(["run", str(FIG1), "-p", "n", "0", "-o", str(tmp_path)])
     err = capsys.readouterr().err
     assert code == 2
-    assert "parameter 'n' must be an int in [2, 100000], got 0" in err
+    assert "parameter 'n' must be an int in [2, 20000], got 0" in err
     assert not any(tmp_path.iterdir())
 
 
 def test_cli_params_lists_types_defaults_and_ranges() -> None:
     out = subprocess.run([sys.executable, "-m", "collapse.cli", "params", str(FIG1)],
                          capture_output=True, text=True, check=True, cwd=ROOT).stdout
-    assert "n" in out and "int" in out and "1000" in out and "[2, 100000]" in out
+    assert "n" in out and "int" in out and "1000" in out and "[2, 20000]" in out
     assert "profile quick: n=100, context_length=2" in out
 
 
