@@ -14,7 +14,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from processes import CLI, ENV, QUICK, wait_for
 
 from collapse import plotting, preflight
 from collapse.cli import main
@@ -36,9 +36,6 @@ from collapse.theory import symbolic
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.md"))
-CLI = [sys.executable, "-m", "collapse.cli"]
-ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
-QUICK = ["train-recursive", "--profile", "quick", "--device", "cpu"]
 FAILING = ("---\njupytext:\n  text_representation:\n    extension: .md\n    format_name: myst\n"
            "kernelspec:\n  display_name: Python 3\n  language: python\n  name: python3\n---\n\n"
            "```{code-cell} ipython3\n:tags: [parameters]\n\n"
@@ -46,14 +43,6 @@ FAILING = ("---\njupytext:\n  text_representation:\n    extension: .md\n    form
            "seconds: float = 0.0  # [0, 600] how long the second cell sleeps first\n```\n\n"
            "```{code-cell} ipython3\nimport time\ntime.sleep(seconds)\n"
            "assert not fail, 'asked to fail'\nprint('done')\n```\n")
-
-
-def _wait_for(condition: Any, timeout: float = 60.0) -> None:
-    end = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > end:
-            raise TimeoutError("condition not met in time")
-        time.sleep(0.05)
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -240,7 +229,7 @@ def test_a_signal_during_collapse_run_keeps_both_runs_and_says_so(tmp_path: Path
     proc = subprocess.Popen([*CLI, "run", str(notebook), "-p", "seconds", "60", "-o", str(out)],
                             env=ENV, stderr=subprocess.PIPE, text=True)
     executed = out / "sleepy.partial" / "sleepy.ipynb"
-    _wait_for(lambda: executed.exists() and "time.sleep" in executed.read_text())
+    wait_for(lambda: executed.exists() and "time.sleep" in executed.read_text())
     time.sleep(2.0)  # the kernel is inside the sleeping cell
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
@@ -260,7 +249,7 @@ def test_sigterm_during_training_checkpoints_and_exits_143(tmp_path: Path) -> No
     proc = subprocess.Popen([*CLI, *QUICK, "--set", "max_iters", "100000", "--set",
                              "eval_interval", "100000", "--checkpoint-every", "100000", "-o",
                              str(out)], env=ENV, stderr=subprocess.PIPE, text=True)
-    _wait_for(lambda: (out / "run.json").exists()
+    wait_for(lambda: (out / "run.json").exists()
               and json.loads((out / "run.json").read_text()).get("generation") == 0)
     time.sleep(3.0)
     proc.send_signal(signal.SIGTERM)

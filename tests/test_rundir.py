@@ -14,34 +14,23 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from processes import CLI, ENV, QUICK, wait_for
 
 from collapse.cli import main
 from collapse.rundir import RunDirectoryBusy, exclusive, output_directory
 
 ROOT = Path(__file__).resolve().parents[1]
-CLI = [sys.executable, "-m", "collapse.cli"]
-ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
-QUICK = ["train-recursive", "--profile", "quick", "--device", "cpu"]
 HOLDER = ("import sys, time\n"
           "from collapse.rundir import exclusive\n"
           "with exclusive(sys.argv[1], 'the test holder'):\n"
           "    print('locked', flush=True)\n"
           "    time.sleep(120)\n")
-
-
-def _wait_for(condition: Callable[[], bool], timeout: float = 60.0) -> None:
-    end = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > end:
-            raise TimeoutError("condition not met in time")
-        time.sleep(0.05)
 
 
 @pytest.fixture
@@ -135,7 +124,7 @@ def test_ctrl_c_keeps_a_checkpoint_and_the_same_command_resumes(reference: Path,
             return False
         return status.get("generation") == 1
 
-    _wait_for(training_generation_1)
+    wait_for(training_generation_1)
     # while it trains, a second identical command is refused, naming the first
     second = subprocess.run([*CLI, *QUICK, *LONG, "-o", str(out)], env=ENV,
                             capture_output=True, text=True)

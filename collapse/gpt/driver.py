@@ -391,6 +391,16 @@ def check_or_write_config(out: Path, config: dict[str, Any], device: str, *,
     return None
 
 
+def profile_column(table: dict[str, tuple[Any, ...]], names: tuple[str, ...], profile: str
+                   ) -> dict[str, Any]:
+    """One profile's values from an experiment's table (a row per setting, a column per
+    profile ``names``)."""
+    if profile not in names:
+        raise ValueError(f"profile must be one of {{{', '.join(names)}}}, got {profile!r}")
+    column = names.index(profile)
+    return {name: row[column] for name, row in table.items()}
+
+
 def settable_types(config_class: type, excluded: set[str]) -> dict[str, type]:
     """Every name ``--set`` accepts for ``config_class`` (an experiment config with a ``train``
     field): its own fields and :class:`TrainConfig`'s, less ``excluded``, with their types."""

@@ -33,7 +33,13 @@ import numpy as np
 import torch
 
 from collapse.gpt.data import CharTokenizer, eval_windows, load_shakespeare, split_stream
-from collapse.gpt.driver import build_config, gen_dir, run_generations, settable_types
+from collapse.gpt.driver import (
+    build_config,
+    gen_dir,
+    profile_column,
+    run_generations,
+    settable_types,
+)
 from collapse.gpt.model import GPT
 from collapse.gpt.sample import sample_sequences
 from collapse.gpt.train import (
@@ -97,11 +103,7 @@ Shakespeare; the corpus of each generation is kept in memory)."""
 
 def profile_settings(profile: str) -> dict[str, Any]:
     """The row values of ``profile``: every setting of a run."""
-    if profile not in PROFILE_NAMES:
-        raise ValueError(f"profile must be one of {{{', '.join(PROFILE_NAMES)}}}, "
-                         f"got {profile!r}")
-    column = PROFILE_NAMES.index(profile)
-    return {name: row[column] for name, row in PROFILES.items()}
+    return profile_column(PROFILES, PROFILE_NAMES, profile)
 
 
 def setting_types() -> dict[str, type]:

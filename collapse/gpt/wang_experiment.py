@@ -31,7 +31,13 @@ import numpy as np
 import torch
 
 from collapse.gpt.data import eval_windows
-from collapse.gpt.driver import build_config, gen_dir, run_generations, settable_types
+from collapse.gpt.driver import (
+    build_config,
+    gen_dir,
+    profile_column,
+    run_generations,
+    settable_types,
+)
 from collapse.gpt.model import GPT
 from collapse.gpt.stories import (
     END_OF_TEXT_ID,
@@ -118,11 +124,7 @@ OPTIONS = {"paradigm": "--paradigm", "model": "--model"}
 
 def profile_settings(profile: str) -> dict[str, Any]:
     """The row values of ``profile``: every setting of a run but the derived ones."""
-    if profile not in PROFILE_NAMES:
-        raise ValueError(f"profile must be one of {{{', '.join(PROFILE_NAMES)}}}, "
-                         f"got {profile!r}")
-    column = PROFILE_NAMES.index(profile)
-    return {name: row[column] for name, row in PROFILES.items()}
+    return profile_column(PROFILES, PROFILE_NAMES, profile)
 
 
 def setting_types() -> dict[str, type]:
