@@ -25,6 +25,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import io
+import logging
 import math
 import os
 import platform
@@ -430,6 +431,9 @@ def _keep_partial(path: Path, directory: Path, staging: Path, err: BaseException
     import papermill
 
     if isinstance(err, KeyboardInterrupt):
+        # the cell that was cut off dies with its kernel; asyncio would report that task's
+        # DeadKernelError after our message, at exit
+        logging.getLogger("asyncio").setLevel(logging.CRITICAL)
         return NotebookInterrupted(f"{path.name} interrupted; {where}; {again}")
     if isinstance(err, papermill.PapermillExecutionError):
         return NotebookExecutionError(

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from processes import CLI, ENV, QUICK, wait_for
@@ -41,7 +42,9 @@ FAILING = ("---\njupytext:\n  text_representation:\n    extension: .md\n    form
            "```{code-cell} ipython3\n:tags: [parameters]\n\n"
            "fail: bool = False  # whether the second cell raises\n"
            "seconds: float = 0.0  # [0, 600] how long the second cell sleeps first\n```\n\n"
-           "```{code-cell} ipython3\nimport time\ntime.sleep(seconds)\n"
+           "```{code-cell} ipython3\nimport pathlib, time\n"
+           "pathlib.Path('sleeping').touch()  # the kernel is in this cell now\n"
+           "time.sleep(seconds)\n"
            "assert not fail, 'asked to fail'\nprint('done')\n```\n")
 
 
@@ -228,9 +231,10 @@ def test_a_signal_during_collapse_run_keeps_both_runs_and_says_so(tmp_path: Path
     good = _files(out / "sleepy")
     proc = subprocess.Popen([*CLI, "run", str(notebook), "-p", "seconds", "60", "-o", str(out)],
                             env=ENV, stderr=subprocess.PIPE, text=True)
-    executed = out / "sleepy.partial" / "sleepy.ipynb"
-    wait_for(lambda: executed.exists() and "time.sleep" in executed.read_text())
-    time.sleep(2.0)  # the kernel is inside the sleeping cell
+    sleeping = tmp_path / "sleeping"  # touched by the cell (the notebook runs in tmp_path)
+    sleeping.unlink()
+    wait_for(lambda: sleeping.exists(), timeout=120)
+    time.sleep(0.5)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
     word = "interrupted" if sig == signal.SIGINT else "terminated"
@@ -247,11 +251,10 @@ def test_a_signal_during_collapse_run_keeps_both_runs_and_says_so(tmp_path: Path
 def test_sigterm_during_training_checkpoints_and_exits_143(tmp_path: Path) -> None:
     out = tmp_path / "run"
     proc = subprocess.Popen([*CLI, *QUICK, "--set", "max_iters", "100000", "--set",
-                             "eval_interval", "100000", "--checkpoint-every", "100000", "-o",
+                             "eval_interval", "100000", "--checkpoint-every", "20", "-o",
                              str(out)], env=ENV, stderr=subprocess.PIPE, text=True)
-    wait_for(lambda: (out / "run.json").exists()
-              and json.loads((out / "run.json").read_text()).get("generation") == 0)
-    time.sleep(3.0)
+    checkpoint = out / "gen_000" / "partial.pt"
+    wait_for(checkpoint.exists, timeout=120)  # training is under way
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 143, err
@@ -259,7 +262,8 @@ def test_sigterm_during_training_checkpoints_and_exits_143(tmp_path: Path) -> No
         "collapse: terminated; everything computed so far is kept (the same command resumes "
         "from the last checkpoint)")
     assert json.loads((out / "run.json").read_text())["status"] == "interrupted"
-    assert (out / "gen_000" / "partial.pt").exists()  # the checkpoint of the signal's iteration
+    state = torch.load(checkpoint, weights_only=False)  # kept for the same command to resume
+    assert 20 <= state["iter"] < 100_000
 
 
 # ---- full disks ----------------------------------------------------------------------------
