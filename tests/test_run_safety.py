@@ -48,6 +48,13 @@ FAILING = ("---\njupytext:\n  text_representation:\n    extension: .md\n    form
            "assert not fail, 'asked to fail'\nprint('done')\n```\n")
 
 
+def _default_sigint() -> None:
+    """In the child: SIGINT as a terminal delivers it, even when this test process runs as a
+    background job (whose children inherit an ignored SIGINT, and Python then keeps it
+    ignored)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _files(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
             if p.is_file() and p.name != ".lock"}
@@ -230,7 +237,8 @@ def test_a_signal_during_collapse_run_keeps_both_runs_and_says_so(tmp_path: Path
                           capture_output=True).returncode == 0
     good = _files(out / "sleepy")
     proc = subprocess.Popen([*CLI, "run", str(notebook), "-p", "seconds", "60", "-o", str(out)],
-                            env=ENV, stderr=subprocess.PIPE, text=True)
+                            env=ENV, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_default_sigint)
     sleeping = tmp_path / "sleeping"  # touched by the cell (the notebook runs in tmp_path)
     sleeping.unlink()
     wait_for(lambda: sleeping.exists(), timeout=120)
