@@ -60,6 +60,7 @@ from collapse.rundir import (
     read_json,
     verify_checksums,
 )
+from collapse.settings import TYPE_WORDS
 from collapse.validation import check_int
 
 C = TypeVar("C")
@@ -295,8 +296,7 @@ def record_problem(record: Any, m: int, fields: dict[str, type | tuple[type, ...
 
 def _kind_words(kind: type | tuple[type, ...]) -> str:
     kinds = kind if isinstance(kind, tuple) else (kind,)
-    words = {int: "an integer", float: "a number", str: "a string", list: "a list",
-             dict: "an object"}
+    words = {**TYPE_WORDS, float: "a number", list: "a list", dict: "an object"}
     return " or ".join(dict.fromkeys(words[k] for k in kinds))
 
 

@@ -41,6 +41,7 @@ from collapse.rundir import (
     check_format,
     read_run_file,
 )
+from collapse.settings import TYPE_WORDS
 
 MAX_GENERATIONS = 1000
 """Generations of a recursive run at most (the papers run 10 and 40; set-up grows with G²)."""
@@ -53,7 +54,6 @@ TRAINING_RANGES = {"batch_size": (1, 1 << 16), "max_iters": (1, 10**7),
 beyond a run of this project: Table 1 trains 2,000 iterations of 256)."""
 
 FIELD_TYPES: dict[str, type] = {"int": int, "float": float, "str": str, "bool": bool}
-_TYPE_WORDS = {int: "an integer", float: "a real number", str: "a string", bool: "true or false"}
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ class TrainConfig(GPTConfig):
                 if not math.isfinite(float(value)):
                     raise ValueError(f"{f.name} must be a finite real number, got {value}")
             elif not isinstance(value, kind) or (kind is int and is_bool):
-                raise TypeError(f"{f.name} must be {_TYPE_WORDS[kind]}, got {value!r} "
+                raise TypeError(f"{f.name} must be {TYPE_WORDS[kind]}, got {value!r} "
                                 f"({type(value).__name__})")
         for name, (low, high) in TRAINING_RANGES.items():
             if not low <= getattr(self, name) <= high:
