@@ -21,8 +21,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
+from collapse import pages
 from collapse.distributions import power_law
-from collapse.figures import extensions, seddik, seddik_schemes, theory
 from collapse.schemes import FullySynthetic, PartiallySynthetic
 from collapse.statistical import collapse_times, simulate
 
@@ -86,22 +86,14 @@ def bench_against_bare_draws(runs: int, generations: int) -> None:
           f"ratio {sim / draws:4.2f}x (target <= 3x)")
 
 
+def _page_job(stem: str) -> Callable[[], Any]:
+    """Data and drawing of one page at the book's defaults (its notebook's parameters)."""
+    page = pages.load(stem)
+    return lambda: page.plot(page.data())
+
+
 def bench_all_figures() -> None:
-    jobs: dict[str, Callable[[], Any]] = {
-        "Seddik Fig 1": lambda: seddik.fig1_plot(seddik.fig1_data(n=1000, seed=2024)),
-        "Seddik Fig 2": lambda: seddik_schemes.fig2_plot(seddik_schemes.fig2_data()),
-        "Seddik Fig 3": lambda: seddik_schemes.partially_synthetic_plot(
-            seddik_schemes.fig3_data(), by="n"),
-        "Seddik Fig 4": lambda: seddik_schemes.partially_synthetic_plot(
-            seddik_schemes.fig4_data(), by="p"),
-        "Seddik Fig 6": lambda: seddik_schemes.fig6_plot(seddik_schemes.fig6_data()),
-        "Theorem 1": lambda: seddik.theorem1_plot(seddik.theorem1_data(seed=1)),
-        "Theorem 2": lambda: theory.theorem2_plot(theory.theorem2_data()),
-        "Theorem 3": lambda: theory.theorem3_plot(theory.theorem3_table()),
-        "exact chain": lambda: extensions.exact_chain_plot(extensions.exact_chain_data()),
-        "Accumulate-Subsample": lambda: extensions.accumulate_subsample_plot(
-            extensions.accumulate_subsample_data()),
-    }
+    jobs = {stem: _page_job(stem) for stem in pages.PAGES if stem not in pages.LM_PAGES}
     total = 0.0
     print("(c) statistical figures at paper scale (data + drawing)")
     for name, job in jobs.items():

@@ -104,7 +104,7 @@ def _train_stories(args: argparse.Namespace) -> int:
 
 
 def _train_recursive(args: argparse.Namespace) -> int:
-    from collapse.gpt.recursive import (
+    from collapse.gpt.seddik_experiment import (
         DERIVED,
         OPTIONS,
         RecursiveConfig,

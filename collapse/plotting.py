@@ -1,6 +1,6 @@
 """One project style for every figure, and deterministic saving.
 
-Every drawing function in :mod:`collapse.figures` draws inside ``with project_style():`` so the
+Every drawing function in :mod:`collapse.pages` draws inside ``with project_style():`` so the
 book, the CLI and the image baselines of the tests all see identical rcParams whatever the
 reader's matplotlibrc says. Saved files carry no software/date metadata, so the same numbers give
 byte-identical PNGs.

@@ -18,8 +18,10 @@ import numpy as np
 
 from collapse import markov
 from collapse.distributions import power_law, random_simplex
-from collapse.figures.seddik import FIG1_VOCAB_SIZE, THEOREM1_N_VALUES
-from collapse.figures.seddik_schemes import VOCAB_SIZE, fig2_n_values
+from collapse.pages.common import VOCAB_SIZE
+from collapse.pages.seddik_fig1 import FIG1_VOCAB_SIZE
+from collapse.pages.seddik_fig2 import fig2_n_values
+from collapse.pages.theory_seddik_theorem1 import THEOREM1_N_VALUES
 from collapse.schemes import AccumulateSubsample, PartiallySynthetic
 from collapse.statistical import MAX_RECORD_BYTES, check_record_memory
 from collapse.validation import check_distribution, check_float, check_int, parse_numbers

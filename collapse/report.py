@@ -1,32 +1,28 @@
-"""What every figure page reports about itself: its verdict, its scale, and how to re-run it.
+"""A page's verdict, pure: its claims judged on its summary numbers, its scale, its text.
 
-``page_report(name, claims, values, ...)`` is the last call of each notebook. It
+Nothing here displays or writes anything (that is :mod:`collapse.publish`'s job):
+:func:`page_verdict` takes a page's :class:`Claim` rules, the summary numbers they read and the
+parameter values of the run, and returns a :class:`PageVerdict` with the verdict, the scale
+compared with the paper's values, the MyST of the verdict box and the fields of the intro's
+status table.
 
-* judges the page (:func:`judge`): the *claims* are the paper's statements the page tests on its
-  own numbers (a closed form against Monte Carlo, a bound, an effect the figure is about); the
-  *bookkeeping* checks (files carry provenance, arrays are finite) are reported apart and never
-  make a verdict;
-* glues ``<name>_verdict`` (the box under the page title), ``<name>_parameters`` (the table of
-  parameters beside the paper's values) and the ``<name>_status_*`` fields the intro's status
-  table reads across pages;
-* writes the notebook as ``.ipynb`` next to the figure's SVG and data (see
-  :func:`collapse.plotting.export`) and returns the "Re-run this figure" box that links them.
-
-The verdict is one of :data:`VERDICTS`; it is computed, so a re-run whose numbers no longer
-show the paper's effect says so on its own page.
+* The *claims* are the paper's statements the page tests on its own numbers (a closed form
+  against Monte Carlo, a bound, an effect the figure is about); the *bookkeeping* checks (files
+  carry provenance, arrays are finite) are reported apart and never make a verdict.
+* The verdict is one of :data:`VERDICTS`; it is computed, so a re-run whose numbers no longer
+  show the paper's effect says so on its own page.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from collapse.notebook import DEFAULT_PROFILE, PAPER_VALUES_PROFILE, NotebookSpec, notebook_spec
-from collapse.plotting import downloads_dir
 from collapse.provenance import ROOT, git_sha
 
 NOTEBOOKS = ROOT / "notebooks"
@@ -106,7 +102,7 @@ class Computed:
         return f"{self.device} · {self.commit} · {self.date}"
 
 
-def _relative(path: Path) -> str:
+def relative_to_root(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(ROOT))
     except ValueError:
@@ -139,7 +135,7 @@ def paper_differences(spec: NotebookSpec, values: Mapping[str, Any]) -> list[str
 
 def rerun_command(spec: NotebookSpec, values: Mapping[str, Any]) -> str:
     """``collapse run notebooks/<name>.md -p k v ...`` for every declared parameter."""
-    parts = [f"collapse run {_relative(Path(spec.path))}"]
+    parts = [f"collapse run {relative_to_root(Path(spec.path))}"]
     for key in spec.parameters:
         if key in values:
             value = values[key]
@@ -161,34 +157,6 @@ def parameters_table(spec: NotebookSpec, values: Mapping[str, Any]) -> str:
         rows.append(f"| `{key}` | `{values[key]}` | {stated} | {allowed} | "
                     f"{p.help.replace('|', '/')} |")
     return "\n".join(rows)
-
-
-def write_notebook_download(name: str) -> Path | None:
-    """The page's notebook as ``.ipynb`` (unexecuted, ``parameters`` tag kept) for download."""
-    import jupytext
-
-    directory = downloads_dir()
-    if directory is None:
-        return None
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{name}.ipynb"
-    jupytext.write(jupytext.read(NOTEBOOKS / f"{name}.md"), path, fmt="ipynb")
-    return path
-
-
-def _download_links(name: str) -> list[str]:
-    directory = downloads_dir()
-    links = [f"{{download}}`notebook source (.md) <{name}.md>`"]
-    if directory is None:
-        return links
-    labels = {"ipynb": "notebook (.ipynb)", "svg": "figure (SVG)",
-              "npz": "numbers behind the figure (.npz)"}
-    for ext, label in labels.items():
-        path = directory / f"{name}.{ext}"
-        if path.is_file():
-            links.append(f"{{download}}`{label} </{_relative(path)}>`")
-    links.append("{download}`citation (CITATION.cff) </CITATION.cff>`")
-    return links
 
 
 def verdict_box(verdict: str, claims: Mapping[str, bool], bookkeeping: Mapping[str, bool],
@@ -225,22 +193,66 @@ def shell_lines(command: str, width: int = 70) -> str:
     return "\n".join(lines)
 
 
-def page_report(name: str, claims: Mapping[str, bool], values: Mapping[str, Any], *,
-                bookkeeping: Mapping[str, bool] | None = None, scale: str | None = None,
-                reduced: bool | None = None, computed: Computed | None = None,
-                rerun: str | None = None) -> Any:
-    """Judge the page, glue its verdict, parameters and status, and return its re-run box.
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One statement a page tests: its text in the verdict box and its rule.
+
+    ``rule`` reads only the page's summary numbers (the same numbers the prose quotes) and
+    returns whether the statement holds on them; thresholds live in the rule, written once.
+    """
+
+    key: str
+    text: str
+    rule: Callable[[Mapping[str, Any]], bool]
+
+    def holds(self, summary: Mapping[str, Any]) -> bool:
+        return bool(self.rule(summary))
+
+
+@dataclass(frozen=True)
+class PageVerdict:
+    """Everything a page says about itself, computed from its claims, summary and parameters."""
+
+    name: str
+    verdict: str
+    claims: dict[str, bool]
+    bookkeeping: dict[str, bool]
+    scale: str
+    reduced: bool
+    differences: list[str] | None
+    computed: Computed
+    profile: str
+    parameters: str = field(repr=False)
+
+    def box(self) -> str:
+        """MyST of the verdict box under the page title."""
+        return verdict_box(self.verdict, self.claims, self.bookkeeping, self.scale,
+                           self.computed, self.profile)
+
+    def status(self) -> dict[str, str]:
+        """The fields of the intro's status table (glued as ``<name>_status_<field>``)."""
+        held = sum(self.claims.values())
+        kept = sum(self.bookkeeping.values())
+        return {"verdict": self.verdict, "claims": f"{held}/{len(self.claims)}",
+                "bookkeeping": f"{kept}/{len(self.bookkeeping)}" if self.bookkeeping else "—",
+                "scale": "reduced" if self.reduced else (
+                    "paper's" if self.differences == [] else "—"),
+                "computed": self.computed.line()}
+
+
+def page_verdict(name: str, claims: Sequence[Claim], summary: Mapping[str, Any],
+                 values: Mapping[str, Any], *, bookkeeping: Sequence[Claim] = (),
+                 scale: str | None = None, reduced: bool | None = None,
+                 computed: Computed | None = None) -> PageVerdict:
+    """Judge page ``name`` (``notebooks/<name>.md``) on ``summary`` at parameter ``values``.
 
     ``scale``/``reduced`` default to a comparison of ``values`` with the notebook's ``paper``
     profile; the language-model pages pass the scale of their committed results and
-    ``computed=Computed.from_results(...)``; ``rerun`` replaces the ``collapse run`` command.
+    ``computed=Computed.from_results(...)``.
     """
-    from IPython.display import Markdown
-    from myst_nb import glue
-
-    bookkeeping = dict(bookkeeping or {})
     spec = page_spec(name)
-    profile = detect_profile(spec, values)
     differences = paper_differences(spec, values)
     if scale is None:
         if differences is None:
@@ -251,33 +263,26 @@ def page_report(name: str, claims: Mapping[str, bool], values: Mapping[str, Any]
             scale = "the paper's values"
     if reduced is None:
         reduced = bool(differences)
-    computed = computed or Computed.this_build()
-    verdict = judge(claims, reduced)
-    held = sum(bool(v) for v in claims.values())
-    kept = sum(bool(v) for v in bookkeeping.values())
-    glue(f"{name}_verdict", Markdown(verdict_box(verdict, claims, bookkeeping, scale, computed,
-                                                 profile)), display=False)
-    glue(f"{name}_parameters", Markdown(parameters_table(spec, values)), display=False)
-    status = {"verdict": verdict, "claims": f"{held}/{len(claims)}",
-              "bookkeeping": f"{kept}/{len(bookkeeping)}" if bookkeeping else "—",
-              "scale": "reduced" if reduced else ("paper's" if differences == [] else "—"),
-              "computed": computed.line()}
-    for key, value in status.items():
-        glue(f"{name}_status_{key}", value, display=False)
-    write_notebook_download(name)
-    command = "\n".join(shell_lines(line)
-                        for line in (rerun or rerun_command(spec, values)).splitlines())
-    lines = [
+    held = {c.text: c.holds(summary) for c in claims}
+    return PageVerdict(
+        name=name, verdict=judge(held, reduced), claims=held,
+        bookkeeping={c.text: c.holds(summary) for c in bookkeeping}, scale=scale,
+        reduced=reduced, differences=differences, computed=computed or Computed.this_build(),
+        profile=detect_profile(spec, values), parameters=parameters_table(spec, values))
+
+
+def rerun_box(name: str, command: str, downloads: Sequence[str]) -> str:
+    """MyST of the "Re-run this figure" box: the command(s), then the downloads."""
+    shown = "\n".join(shell_lines(line) for line in command.splitlines())
+    return "\n".join([
         ":::{admonition} Re-run this figure",
         ":class: tip",
         "",
         "```bash",
-        command,
+        shown,
         "```",
         "",
         f"`collapse params notebooks/{name}.md` lists every parameter, its allowed range and the "
-        "profiles (`--profile quick` runs in seconds). Downloads: "
-        + " · ".join(_download_links(name)) + ".",
+        "profiles (`--profile quick` runs in seconds). Downloads: " + " · ".join(downloads) + ".",
         ":::",
-    ]
-    return Markdown("\n".join(lines))
+    ])

@@ -17,10 +17,10 @@ import torch
 
 from collapse import distributions, markov, schemes, statistical
 from collapse.cli import main
-from collapse.figures.seddik_schemes import fig6_data
-from collapse.gpt.recursive import RecursiveConfig
+from collapse.gpt.seddik_experiment import RecursiveConfig
 from collapse.gpt.train import TrainConfig
 from collapse.gpt.wang_experiment import StoriesConfig
+from collapse.pages.seddik_fig6 import fig6_schemes
 from collapse.rundir import PACKAGE_DIR
 from collapse.settings import SettingError, parse_settings
 from collapse.theory.seddik import expected_sigma
@@ -263,7 +263,7 @@ LATE_CLI: list[tuple[str, str, str]] = [
 INTERNALS_API: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
     ("FullySynthetic(10**30)", lambda: schemes.FullySynthetic(10**30), ValueError,
      "n must be an integer in [1, 1000000000000], got 1000000000000000000000000000000"),
-    ("fig6_data one window", lambda: fig6_data(windows=(2,)), ValueError,
+    ("fig6_schemes one window", lambda: fig6_schemes(windows=(2,)), ValueError,
      "windows must be two Most Recent windows (K_a, K_b), got (2,)"),
     ("--set scheme", lambda: parse_settings([("scheme", "partially")], {"n": int},
                                             options={"scheme": "--scheme"}), SettingError,

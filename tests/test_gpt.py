@@ -17,8 +17,8 @@ from conftest import ROOT
 
 from collapse.gpt.data import CharTokenizer, load_shakespeare
 from collapse.gpt.model import GPT, GPTConfig
-from collapse.gpt.recursive import RecursiveConfig, run_recursive
 from collapse.gpt.sample import generate
+from collapse.gpt.seddik_experiment import RecursiveConfig, run_recursive
 from collapse.gpt.train import TrainConfig, train
 
 SMALL = GPTConfig(block_size=24, vocab_size=65, n_layer=2, n_head=2, n_embd=32, dropout=0.0)

@@ -74,11 +74,10 @@ def test_seddik_fig5_has_ten_generations_and_fully_drifts_further() -> None:
 def test_lm_pages_rerun_box_gives_commands_the_cli_accepts(page: str) -> None:
     import shlex
 
+    from collapse import pages
     from collapse.cli import _parser
-    from collapse.figures import seddik_lm, wang_lm
 
-    module = seddik_lm if page.startswith("seddik") else wang_lm
-    arguments = module.report_arguments(page)
+    arguments = pages.load(page).report_context({"recompute": False, "lm_profile": "cpu"})
     assert arguments["reduced"] is True and "generations" in arguments["scale"]
     assert arguments["computed"].source == "committed results"
     lines = arguments["rerun"].splitlines()
@@ -90,19 +89,19 @@ def test_lm_pages_rerun_box_gives_commands_the_cli_accepts(page: str) -> None:
 
 
 def test_results_readme_lists_the_pages_rerun_commands() -> None:
-    from collapse.figures import seddik_lm, wang_lm
+    from collapse.pages import seddik_fig5, wang_fig2
 
     readme = (RESULTS / "README.md").read_text()
-    for page, module in (("seddik_fig5", seddik_lm), ("wang_fig2", wang_lm)):
+    for page, module in (("seddik_fig5", seddik_fig5), ("wang_fig2", wang_fig2)):
         commands = module.report_arguments(page)["rerun"].replace("\\\n", "").splitlines()
         for command in commands[:-1]:  # the last line re-runs the notebook
             assert f"`{' '.join(command.split())}`" in readme
 
 
 def test_wang_summary_reads_each_paradigm_from_its_own_run() -> None:
-    from collapse.figures.wang_lm import wang_lm_data
+    from collapse.pages.wang_fig2 import read_results
 
-    summary = wang_lm_data(RESULTS / "wang").summary()
+    summary = read_results(RESULTS / "wang").summary()
     replace, accumulate = (_load("wang", r)["rows"] for r in WANG)
     assert summary["replace_last_ppl"] == replace[-1]["perplexity"]
     assert summary["accumulate_last_ppl"] == accumulate[-1]["perplexity"]

@@ -11,7 +11,6 @@ import pytest
 from conftest import NOTEBOOKS, ROOT
 
 from collapse import cli
-from collapse.figures.seddik import fig1_data
 from collapse.notebook import (
     NotebookFormatError,
     ParameterError,
@@ -20,6 +19,7 @@ from collapse.notebook import (
     parse_parameters,
     run_notebook,
 )
+from collapse.pages.seddik_fig1 import data as fig1_data
 
 FIG1 = NOTEBOOKS / "seddik_fig1.md"
 ALL_NOTEBOOKS = sorted(NOTEBOOKS.glob("*.md"))
@@ -101,9 +101,9 @@ def test_quick_profile_runs_through_papermill_and_glues_the_package_numbers(
     result = run_notebook(FIG1, profile="quick", output_root=tmp_path, progress_bar=False)
     glued = glued_values(result.notebook)
     expected = fig1_data(n=100, context_length=2, seed=2024).summary()
-    assert glued["fig1_contexts"] == 9
-    assert glued["fig1_mean_T"] == pytest.approx(expected["mean_T"], rel=1e-12)
-    assert glued["fig1_mean_bound_lower"] == pytest.approx(expected["mean_bound_lower"])
+    assert glued["seddik_fig1_contexts"] == 9
+    assert glued["seddik_fig1_mean_T"] == pytest.approx(expected["mean_T"], rel=1e-12)
+    assert glued["seddik_fig1_mean_bound_lower"] == pytest.approx(expected["mean_bound_lower"])
     names = {p.name for p in result.files}
     assert {"seddik_fig1.ipynb", "seddik_fig1.png", "seddik_fig1.svg", "seddik_fig1.npz",
             "run.json"} <= names
@@ -116,24 +116,24 @@ def test_cli_run_with_override_reproduces_the_figure(tmp_path: Path) -> None:
     code = cli.main(["run", str(FIG1), "--profile", "quick", "-p", "n", "50", "-o", str(tmp_path)])
     assert code == 0
     glued = glued_values(tmp_path / "seddik_fig1" / "seddik_fig1.ipynb")
-    assert glued["fig1_n"] == 50
-    assert glued["fig1_mean_T"] == pytest.approx(
+    assert glued["seddik_fig1_n"] == 50
+    assert glued["seddik_fig1_mean_T"] == pytest.approx(
         fig1_data(n=50, context_length=2, seed=2024).summary()["mean_T"], rel=1e-12
     )
 
 
 @pytest.mark.slow
 def test_fig5_notebook_recomputes_at_the_quick_profile(tmp_path: Path) -> None:
-    from collapse.figures.seddik_lm import fig5_data
+    from collapse.pages.seddik_fig5 import read_results as fig5_data
 
     result = run_notebook(NOTEBOOKS / "seddik_fig5.md", profile="quick", output_root=tmp_path,
                           progress_bar=False)
     glued = glued_values(result.notebook)
     data = fig5_data(result.directory / "seddik_fig5_quick")
-    assert glued["fig5_generations"] == 3
-    assert glued["fig5_fully_final_deviation"] == pytest.approx(data.deviation[0, -1])
-    assert "1 layers x 32 wide" in glued["fig5_scale_fully"]
-    assert "device cpu" in glued["fig5_scale_fully"]
+    assert glued["seddik_fig5_generations"] == 3
+    assert glued["seddik_fig5_fully_final_deviation"] == pytest.approx(data.deviation[0, -1])
+    assert "1 layers x 32 wide" in glued["seddik_fig5_scale_fully"]
+    assert "device cpu" in glued["seddik_fig5_scale_fully"]
 
 
 def test_theory_pages_have_no_paper_profile_and_lm_pages_a_gpu_one() -> None:
@@ -163,12 +163,12 @@ def test_page_report_knows_profiles_and_writes_the_rerun_command() -> None:
 
 @pytest.mark.slow
 def test_wang_fig2_notebook_recomputes_at_the_quick_profile(tmp_path: Path) -> None:
-    from collapse.figures.wang_lm import wang_lm_data
+    from collapse.pages.wang_fig2 import read_results as wang_lm_data
 
     result = run_notebook(NOTEBOOKS / "wang_fig2.md", profile="quick", output_root=tmp_path,
                           progress_bar=False)
     glued = glued_values(result.notebook)
     data = wang_lm_data(result.directory / "wang_quick")
-    assert glued["wfig2_generations"] == 2
-    assert glued["wfig2_corpus_p_was"] == pytest.approx(data.corpus_p_was)
-    assert glued["wfig2_replace_last_p_was"] == pytest.approx(data.p_was_model[0, -1])
+    assert glued["wang_fig2_generations"] == 2
+    assert glued["wang_fig2_corpus_p_was"] == pytest.approx(data.corpus_p_was)
+    assert glued["wang_fig2_replace_last_p_was"] == pytest.approx(data.p_was_model[0, -1])

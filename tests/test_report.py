@@ -70,7 +70,7 @@ def test_computed_from_results_reads_the_results_provenance(tmp_path: Path) -> N
 
 
 def test_committed_lm_results_name_their_own_commit_not_the_builds() -> None:
-    from collapse.figures.seddik_lm import run_dirs
+    from collapse.pages.seddik_fig5 import run_dirs
 
     record = json.loads((run_dirs()[0] / "results.json").read_text())["provenance"]
     assert Computed.from_results(run_dirs()).commit.startswith(record["git_sha"][:10])

@@ -26,8 +26,8 @@ from processes import CLI, ENV, QUICK, wait_for
 
 from collapse import plotting, preflight
 from collapse.cli import main
-from collapse.gpt import recursive, wang_experiment
-from collapse.gpt.recursive import RecursiveConfig, run_recursive
+from collapse.gpt import seddik_experiment, wang_experiment
+from collapse.gpt.seddik_experiment import RecursiveConfig, run_recursive
 from collapse.gpt.train import TrainingDiverged
 from collapse.gpt.wang_experiment import StoriesConfig
 from collapse.notebook import notebook_spec
@@ -70,14 +70,14 @@ def test_boolean_words_mean_the_same_in_set_and_p(word: str) -> None:
     config = StoriesConfig.from_profile("quick", **stories)
     assert config.story_windows is expected
     assert config.train.align_token == (9694 if expected else -1)  # windows follow the word
-    seddik = parse_settings([("compile", word)], recursive.setting_types())
+    seddik = parse_settings([("compile", word)], seddik_experiment.setting_types())
     assert RecursiveConfig.from_profile("quick", **seddik).train.compile is expected
     fig1 = notebook_spec(ROOT / "notebooks" / "seddik_fig1.md")
     assert fig1.resolve("quick", {"progress": word})["progress"] is expected
 
 
 def test_the_profile_tables_cover_every_setting_once() -> None:
-    for module, config in ((recursive, RecursiveConfig), (wang_experiment, StoriesConfig)):
+    for module, config in ((seddik_experiment, RecursiveConfig), (wang_experiment, StoriesConfig)):
         settable = set(module.setting_types())
         assert set(module.PROFILES) == settable | ({"model"} & set(module.PROFILES))
         for profile in module.PROFILE_NAMES:
@@ -90,7 +90,7 @@ def test_the_profile_tables_cover_every_setting_once() -> None:
         wang_experiment.MODEL_SHAPES["1m"]
 
 
-SETTINGS = {**recursive.setting_types()}
+SETTINGS = {**seddik_experiment.setting_types()}
 TEXTS = st.one_of(st.sampled_from(["0", "1", "-1", "2.5", "1e-3", "inf", "nan", "true", "no",
                                    "cosine", "sdpa", "", "99999999999999999999", "1_000"]),
                   st.text(max_size=6))
@@ -334,7 +334,7 @@ def test_an_extension_stopped_before_its_first_new_generation_can_be_taken_back(
     def interrupted(*args: Any) -> dict[str, Any]:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(recursive.ShakespeareExperiment, "sample_for_later", interrupted)
+    monkeypatch.setattr(seddik_experiment.ShakespeareExperiment, "sample_for_later", interrupted)
     with pytest.raises(KeyboardInterrupt):  # a mistyped extension, stopped at once
         run_recursive(RecursiveConfig.from_profile("quick", generations=300), out, device="cpu")
     assert (out / "config.json").read_text() == config_before

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from collapse.figures.seddik import theorem1_data
+from collapse.pages.theory_seddik_theorem1 import data as theorem1_data
 from collapse.schemes import FullySynthetic
 from collapse.statistical import simulate
 from collapse.theory.seddik import collapse_probability_bounds, collapse_time_bounds, expected_sigma
@@ -76,8 +76,8 @@ def test_proposition1_collapse_frequencies_approach_p() -> None:
 
 # --- Theorem 2 (eq. 9): the printed form against the recursion of its own proof ---------------
 
-from collapse.figures.theory import theorem2_data  # noqa: E402
 from collapse.markov import count_states, exact_chain  # noqa: E402
+from collapse.pages.theory_seddik_theorem2 import data as theorem2_data  # noqa: E402
 from collapse.schemes import PartiallySynthetic  # noqa: E402
 from collapse.theory.seddik import (  # noqa: E402
     deviation_bound,
@@ -212,7 +212,7 @@ def test_exact_chain_refuses_huge_state_spaces() -> None:
 
 
 def test_wang_closed_form_with_realized_alphas_reproduces_the_corpus() -> None:
-    from collapse.figures.wang import wang_count_model_data
+    from collapse.pages.theory_wang_theorem21 import data as wang_count_model_data
 
     data = wang_count_model_data(p=0.7, N=200, rates=(1.0, 0.05), generations=40, runs=50,
                                  seed=5)
@@ -220,7 +220,7 @@ def test_wang_closed_form_with_realized_alphas_reproduces_the_corpus() -> None:
 
 
 def test_wang_replace_is_a_martingale_that_fixes_and_accumulate_does_not() -> None:
-    from collapse.figures.wang import wang_count_model_data
+    from collapse.pages.theory_wang_theorem21 import data as wang_count_model_data
 
     data = wang_count_model_data(p=0.5, N=50, rates=(1.0,), generations=150, runs=2000, seed=2)
     final = data.p_hat[0, -1]

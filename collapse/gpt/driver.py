@@ -2,7 +2,7 @@
 
 An experiment says what its corpus is, how a model is sampled and what is measured; the loop
 does the rest, identically for Seddik et al.'s tiny-Shakespeare experiment
-(:mod:`collapse.gpt.recursive`) and Wang et al.'s TinyStories one
+(:mod:`collapse.gpt.seddik_experiment`) and Wang et al.'s TinyStories one
 (:mod:`collapse.gpt.wang_experiment`):
 
 1. assemble generation m's training data from the scheme (``experiment.training_data``),

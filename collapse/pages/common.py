@@ -1,17 +1,73 @@
-"""The scale table of a language-model page: our run, the ``paper`` profile and the paper.
-
-A reader sees in one table how far the miniature that produced the committed results is from
-the original: model shape and size, vocabulary, context, tokens trained per generation, data
-per generation, generations.
+"""Pieces several pages share: the paper's colours, array export, the panels of the
+statistical figures, and the scale tables of the language-model pages.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from matplotlib.axes import Axes
+from numpy.typing import NDArray
+
+from collapse.plotting import PALETTE
 from collapse.report import Computed
+
+RUN_COLOR = "#E8B500"  # the paper's thin yellow per-run lines
+MEAN_COLOR = "#C0392B"  # the paper's red mean
+FORMULA_COLOR = "#1F5FBF"  # the paper's blue dashed closed form
+VOCAB_SIZE = 600
+"""s = 600 tokens in every statistical figure of the paper."""
+
+
+class Arrays:
+    """Mixin: every field as a flat mapping (for .npz export and data baselines)."""
+
+    def arrays(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
+
+
+def initial_panel(ax: Axes, p: NDArray[np.float64], title: str, shown: int) -> None:
+    """The paper's top-row view of p: probabilities (log scale) over the first ``shown`` tokens.
+
+    ``shown`` is the largest support of the figure's columns: the remaining tokens of the
+    s = 600 vocabulary have p_i = 0 and would leave most of the panel empty.
+    """
+    tokens = np.arange(1, p.size + 1)
+    ax.semilogy(tokens[p > 0], p[p > 0], ".", ms=3, color=PALETTE[0])
+    ax.set_xlim(0, shown + 1)
+    ax.set_xlabel(f"token $i$ (first {shown} of {p.size})" if shown < p.size else "token $i$")
+    ax.set_title(title)
+
+
+def largest_support(initial: NDArray[np.float64]) -> int:
+    return int(max(np.flatnonzero(p > 0).max() + 1 for p in initial))
+
+
+SHOWN_RUNS = 3
+"""Runs drawn one by one; the rest show as the 10–90 % band (100 lines would be a solid block)."""
+
+
+def run_lines(ax: Axes, values: NDArray[np.float64], ylabel: str | None, *,
+               first: int = 0) -> None:
+    """The 10–90 % band of the runs, a few single runs and the bold mean, over m = first..G.
+
+    The deviation rows start at m = 2: ‖p^(m) − p^(1)‖₁ is 0 at m = 1 by definition, and m = 0
+    (the distance from the ground truth to the first estimate) is another quantity.
+    """
+    m = np.arange(values.shape[0])[first:]
+    values = values[first:]
+    low, high = np.quantile(values, [0.1, 0.9], axis=1)
+    ax.fill_between(m, low, high, color=RUN_COLOR, alpha=0.3, lw=0, label="10–90 % of runs")
+    ax.plot(m, values[:, :SHOWN_RUNS], color=RUN_COLOR, lw=0.6, alpha=0.9)
+    ax.plot(m, values.mean(axis=1), color=MEAN_COLOR, lw=1.8, label="mean over runs")
+    ax.set_xlabel("generation m")
+    if ylabel:
+        ax.set_ylabel(ylabel)
+
 
 
 def _thousands(x: float) -> str:
@@ -88,3 +144,11 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]], *,
             continue
         lines.append("| " + " | ".join(cell(x) for x in row) + " |")
     return "\n".join(lines)
+
+
+def lm_results_dir(committed: Path, name: str) -> Path:
+    """Where a language-model page recomputes its runs: ``<output dir>/<name>`` under a
+    notebook run (``collapse run``), else ``runs/<name>`` beside the committed ``results/``."""
+    from collapse.plotting import output_dir
+
+    return (output_dir() or committed.parents[1] / "runs") / name

@@ -1,8 +1,14 @@
-"""Wang et al. Figures 2 and 3 from result files of :mod:`collapse.gpt.wang_experiment`."""
+"""Wang et al., Figure 2 (``notebooks/wang_fig2.md``): p(was | there) over the generations.
+
+Reads the result files of :mod:`collapse.gpt.wang_experiment` (committed ``results/wang/`` or a
+recomputation); the readers, summary and scale table are shared with Figure 3
+(:mod:`collapse.pages.wang_fig3`, the same runs).
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,12 +16,18 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
 from numpy.typing import NDArray
 
-from collapse.figures.lm_scale import committed_runs_report
-from collapse.figures.seddik_schemes import _Arrays
+from collapse.pages.common import (
+    Arrays,
+    committed_runs_report,
+    describe_run,
+    lm_results_dir,
+    markdown_table,
+    scale_table,
+)
 from collapse.plotting import PALETTE, project_style
+from collapse.report import Claim
 
 RESULTS = Path(__file__).resolve().parents[2] / "results" / "wang"
 """Committed results: ``results/wang/<model>_<paradigm>/results.json``."""
@@ -26,7 +38,7 @@ CPU_RUNS = {"1m_replace": "replace", "1m_accumulate": "accumulate-subsample"}
 
 
 @dataclass(frozen=True)
-class WangLMData(_Arrays):
+class WangLMData(Arrays):
     """Every available run (``labels``): per generation perplexity and the there-statistics.
 
     Arrays are (runs, G) padded with NaN. ``corpus_p_was``/``corpus_p_were``: the share of the
@@ -114,7 +126,7 @@ def scale_line(results_dir: str | Path = RESULTS) -> str:
 
 
 def report_arguments(page: str, results_dir: str | Path = RESULTS) -> dict[str, Any]:
-    """``page_report``'s scale, provenance and re-run commands for Figures 2 and 3."""
+    """The scale, provenance and re-run commands of the verdicts of Figures 2 and 3."""
     generations = {folder: json.loads((Path(results_dir) / folder / "results.json").read_text())[
         "config"]["generations"] for folder in CPU_RUNS}
     commands = [f"collapse train-stories --paradigm {paradigm} --profile cpu --device cpu "
@@ -133,7 +145,7 @@ def run_label(config: dict[str, Any]) -> str:
     return f"{t['n_layer']} × {t['n_embd']}, {paradigm}"
 
 
-def wang_lm_data(results_dir: str | Path = RESULTS) -> WangLMData:
+def read_results(results_dir: str | Path = RESULTS) -> WangLMData:
     """Read every run present under ``results_dir`` (at least one Replace run is required)."""
     found = []
     for model, paradigm in RUNS:
@@ -166,9 +178,8 @@ def wang_lm_data(results_dir: str | Path = RESULTS) -> WangLMData:
     )
 
 
-def wang_scale_table(results_dir: str | Path = RESULTS) -> str:
+def scale_table_markdown(results_dir: str | Path = RESULTS) -> str:
     """Markdown: the committed 1M Replace run, the ``paper`` profile, and Wang et al."""
-    from collapse.figures.lm_scale import describe_run, scale_table
     from collapse.gpt.model import GPT
     from collapse.gpt.wang_experiment import StoriesConfig
 
@@ -206,10 +217,11 @@ def wang_scale_table(results_dir: str | Path = RESULTS) -> str:
 def wang_samples(results_dir: str | Path = RESULTS, run: str = "1m_replace") -> dict[str, str]:
     """The first decoded sample story of every generation of one run."""
     result = json.loads((Path(results_dir) / run / "results.json").read_text())
-    return {m: texts[0] for m, texts in result["samples"].items() if texts}
+    return {m: texts[0] for m, texts in sorted(result["samples"].items(),
+                                              key=lambda item: int(item[0])) if texts}
 
 
-def wang_fig2_plot(data: WangLMData) -> Figure:
+def plot(data: WangLMData) -> Figure:
     """p(was|there), p(were|there): models (solid), their training data (dashed), corpus
     (dotted), per generation; one panel per run."""
     with project_style():
@@ -236,18 +248,81 @@ def wang_fig2_plot(data: WangLMData) -> Figure:
     return fig
 
 
-def wang_fig3_plot(data: WangLMData) -> Figure:
-    """Perplexity on the validation stories against the generation, every run."""
-    with project_style():
-        fig, ax = plt.subplots(figsize=(6.0, 4.0), layout="constrained")
-        for i, label in enumerate(data.labels):
-            style = "o-" if "Replace" in label else "s--"
-            ax.plot(data.generations, data.perplexity[i], style,
-                    color=PALETTE[i % len(PALETTE)], label=str(label))
-        ax.set(xlabel="generation n", ylabel="perplexity on TinyStories validation",
-               yscale="log", title="Perplexity over generations")
-        ax.set_xticks(data.generations)
-        for axis in (ax.yaxis.set_major_formatter, ax.yaxis.set_minor_formatter):
-            axis(FuncFormatter(lambda y, _: f"{y:g}"))  # 40, 50, 60 rather than 4 × 10¹
-        ax.legend(loc="upper left")
-    return fig
+def results_dir(*, recompute: bool, lm_profile: str) -> Path:
+    """The committed results, or where a recomputation at ``lm_profile`` writes its runs."""
+    return lm_results_dir(RESULTS, f"wang_{lm_profile}") if recompute else RESULTS
+
+
+def data(*, recompute: bool = False, lm_profile: str = "cpu", device: str = "auto") -> WangLMData:
+    """The committed results, or both paradigms run (resumably) at ``lm_profile`` first."""
+    directory = results_dir(recompute=recompute, lm_profile=lm_profile)
+    if recompute:
+        from collapse.gpt.wang_experiment import StoriesConfig, run_stories_recursive
+
+        for name, paradigm in CPU_RUNS.items():
+            run_stories_recursive(StoriesConfig.from_profile(lm_profile, paradigm=paradigm),
+                                  directory / name, device=device, progress=False)
+    return read_results(directory)
+
+
+def lm_summary(data: WangLMData) -> dict[str, float | int | str]:
+    """The summary of Figures 2 and 3."""
+    return {**data.summary(), "scale": str(data.description[0]),
+            "runs_with_provenance": sum("git" in d for d in data.description)}
+
+
+def summary(data: WangLMData) -> dict[str, float | int | str]:
+    s = lm_summary(data)
+    for g in ("first", "last"):
+        s[f"replace_{g}_corpus_gap"] = abs(s[f"replace_{g}_p_was"] - s["corpus_p_was"])  # type: ignore[operator]
+    return s
+
+
+def generation_tables(data: WangLMData) -> str:
+    """One Markdown table per run: the there-statistics, perplexity and sampled stories."""
+    from collapse.gpt.wang_experiment import SHOWN_FROM_LAST
+
+    header = ("generation", "p(was ∣ there)", "p(were ∣ there)", "p(was ∣ there) in its data",
+              "perplexity", "sampled stories that ended", "their mean length")
+    tables = [f"**{label}**\n\n" + markdown_table(header, [
+        (int(g), float(data.p_was_model[i, j]), float(data.p_were_model[i, j]),
+         float(data.p_was_data[i, j]), float(data.perplexity[i, j]),
+         float(data.ended_share[i, j]), float(data.mean_length[i, j]))
+        for j, g in enumerate(data.generations)]) for i, label in enumerate(data.labels)]
+    return ("\n\n".join(tables) + "\n\nThe last two columns count the stories each "
+            "generation sampled for the next one's training data; the last generation, whose "
+            f"stories no generation trains on, samples {SHOWN_FROM_LAST} for them.")
+
+
+def markdown(data: WangLMData, values: Mapping[str, Any]) -> dict[str, str]:
+    directory = results_dir(recompute=values["recompute"], lm_profile=values["lm_profile"])
+    samples = "\n\n".join(f"**Generation {m}.** {text[:400].replace(chr(10), ' ')}"
+                           for m, text in wang_samples(directory).items())
+    return {"scale_table": "**How far the miniature is from the original.**\n\n"
+                           + scale_table_markdown(directory),
+            "tables": generation_tables(data), "samples": samples}
+
+
+def report_context(values: Mapping[str, Any]) -> dict[str, Any]:
+    return report_arguments("wang_fig2", results_dir(recompute=values["recompute"],
+                                                     lm_profile=values["lm_profile"]))
+
+
+FIRST_PPL_CLAIM = Claim("first_ppl", "generation 1 has learned the stories: perplexity ≤ 40",
+                        lambda s: s["replace_first_ppl"] <= 40)
+GENERATIONS_CLAIM = Claim("generations", "at least 10 generations in every run",
+                          lambda s: s["generations_min"] >= 10)
+PROVENANCE = Claim("provenance", "every run has provenance",
+                   lambda s: s["runs_with_provenance"] == s["runs"])
+CLAIMS = (
+    Claim("first_p_was", "generation 1 has learned p(was ∣ there): ≥ 0.6",
+          lambda s: s["replace_first_p_was"] >= 0.6),
+    FIRST_PPL_CLAIM,
+    Claim("first_ended", "generation 1 writes whole stories: ≥ 95 % end by themselves",
+          lambda s: s["first_ended_share"] >= 0.95),
+    Claim("replace_drifts",
+          "Replace drifts: the last generation is farther from the corpus value than generation 1",
+          lambda s: s["replace_last_corpus_gap"] > s["replace_first_corpus_gap"]),
+    GENERATIONS_CLAIM,
+)
+BOOKKEEPING = (PROVENANCE,)

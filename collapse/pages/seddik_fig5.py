@@ -1,12 +1,13 @@
-"""Seddik et al. Figure 5: the GPT experiment, drawn from result files of the recursive pipeline.
+"""Seddik et al., Figure 5 (``notebooks/seddik_fig5.md``): the GPT experiment on tiny Shakespeare.
 
-Reading results needs no PyTorch; ``recompute`` (in the notebook) runs
-:func:`collapse.gpt.recursive.run_recursive`, which does.
+Drawn from the result files of :func:`collapse.gpt.seddik_experiment.run_recursive` (the
+committed ``results/seddik_fig5/``, or a recomputation at a profile).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,9 +17,15 @@ import numpy as np
 from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
-from collapse.figures.lm_scale import committed_runs_report
-from collapse.figures.seddik_schemes import _Arrays
+from collapse.pages.common import (
+    Arrays,
+    committed_runs_report,
+    describe_run,
+    lm_results_dir,
+    scale_table,
+)
 from collapse.plotting import PALETTE, project_style
+from collapse.report import Claim
 
 RESULTS = Path(__file__).resolve().parents[2] / "results" / "seddik_fig5"
 """Committed results: ``results/seddik_fig5/{fully,partially}/results.json``."""
@@ -26,7 +33,7 @@ SCHEME_DIRS = ("fully", "partially")
 
 
 @dataclass(frozen=True)
-class Fig5Data(_Arrays):
+class Fig5Data(Arrays):
     """Per scheme (rows: Fully, Partially) and generation: deviation and validation losses.
 
     ``curves_*`` hold the validation loss during training of each generation, padded with NaN.
@@ -76,13 +83,13 @@ def scale_line(results_dir: str | Path = RESULTS) -> str:
 
 
 def report_arguments(page: str, results_dir: str | Path = RESULTS) -> dict[str, Any]:
-    """``page_report``'s scale, provenance and re-run commands for Figure 5."""
+    """The scale, provenance and re-run commands of Figure 5's verdict."""
     commands = [f"collapse train-recursive --scheme {scheme} --profile cpu --device cpu "
                 f"-o runs/seddik_{scheme}" for scheme in SCHEME_DIRS]
     return committed_runs_report(page, run_dirs(results_dir), scale_line(results_dir), commands)
 
 
-def fig5_data(results_dir: str | Path = RESULTS) -> Fig5Data:
+def read_results(results_dir: str | Path = RESULTS) -> Fig5Data:
     """Read ``results_dir/{fully,partially}/results.json`` into the arrays behind Figure 5."""
     results = []
     for name in SCHEME_DIRS:
@@ -111,7 +118,7 @@ def fig5_data(results_dir: str | Path = RESULTS) -> Fig5Data:
     )
 
 
-def fig5_plot(data: Fig5Data) -> Figure:
+def plot(data: Fig5Data) -> Figure:
     """Top left: deviation over generations (Fully vs Partially). Top right: final validation
     loss per generation. Bottom: validation loss during training, one line per generation."""
     labels = ["Fully Synthetic", "Partially Synthetic"]
@@ -146,11 +153,10 @@ def fig5_plot(data: Fig5Data) -> Figure:
     return fig
 
 
-def fig5_scale_table(results_dir: str | Path = RESULTS) -> str:
+def scale_table_markdown(results_dir: str | Path = RESULTS) -> str:
     """Markdown: the committed Fully Synthetic run, the ``paper`` profile, and Table 1."""
-    from collapse.figures.lm_scale import describe_run, scale_table
     from collapse.gpt.model import GPT
-    from collapse.gpt.recursive import RecursiveConfig
+    from collapse.gpt.seddik_experiment import RecursiveConfig
     from collapse.gpt.train import TrainConfig
 
     result = json.loads((Path(results_dir) / "fully" / "results.json").read_text())
@@ -177,3 +183,56 @@ def fig5_scale_table(results_dir: str | Path = RESULTS) -> str:
         ("`paper` profile", column(paper_profile, str(paper_profile["generations"]),
                                    "GPU (not run)")),
         ("Seddik et al.", table1)])
+
+
+def results_dir(*, recompute: bool, lm_profile: str) -> Path:
+    """The committed results, or where a recomputation at ``lm_profile`` writes its runs."""
+    return lm_results_dir(RESULTS, f"seddik_fig5_{lm_profile}") if recompute else RESULTS
+
+
+def data(*, recompute: bool = False, lm_profile: str = "cpu", device: str = "auto") -> Fig5Data:
+    """The committed results, or both schemes run (resumably) at ``lm_profile`` first."""
+    directory = results_dir(recompute=recompute, lm_profile=lm_profile)
+    if recompute:
+        from collapse.gpt.seddik_experiment import RecursiveConfig, run_recursive
+
+        for scheme in SCHEME_DIRS:
+            run_recursive(RecursiveConfig.from_profile(lm_profile, scheme=scheme),
+                          directory / scheme, device=device, progress=False)
+    return read_results(directory)
+
+
+def summary(data: Fig5Data) -> dict[str, float | int | str]:
+    return {**data.summary(), "scale_fully": str(data.description[0]),
+            "scale_partially": str(data.description[1]),
+            "fully_drift_ratio": float(data.deviation[0, -1] / data.deviation[0, 2]),
+            "runs_with_provenance": sum("git" in d for d in data.description),
+            "runs": len(data.description)}
+
+
+def report_context(values: Mapping[str, Any]) -> dict[str, Any]:
+    return report_arguments("seddik_fig5", results_dir(recompute=values["recompute"],
+                                                       lm_profile=values["lm_profile"]))
+
+
+def markdown(data: Fig5Data, values: Mapping[str, Any]) -> dict[str, str]:
+    directory = results_dir(recompute=values["recompute"], lm_profile=values["lm_profile"])
+    return {"scale_table": "**How far the miniature is from the original.**\n\n"
+                           + scale_table_markdown(directory)}
+
+
+CLAIMS = (
+    Claim("ground_truth",
+          r"the ground truth $p^{(0)}$ has learned the text: ≤ 1.9 nats on held-out Shakespeare",
+          lambda s: s["ground_truth_val_loss"] <= 1.9),
+    Claim("fully_drifts", r"Fully Synthetic drifts: the deviation from $p^{(1)}$ at the last "
+          "generation is over 1.5 × generation 2's", lambda s: s["fully_drift_ratio"] > 1.5),
+    Claim("real_data_hold",
+          "real data hold the model closer: Fully deviates more than Partially at the end",
+          lambda s: s["fully_final_deviation"] > s["partially_final_deviation"]),
+    Claim("generations", "at least 10 generations", lambda s: s["generations"] >= 10),
+)
+BOOKKEEPING = (
+    Claim("provenance", "result files carry provenance",
+          lambda s: s["runs_with_provenance"] == s["runs"]),
+)

@@ -1,105 +1,34 @@
-"""Theory pages: Theorem 2 (eq. 9 printed vs corrected) and Theorem 3 (bound and eq. 11)."""
+"""Seddik et al., Theorem 3 (``notebooks/theory_seddik_theorem3.md``):
+the deviation bound and eq. (11).
+
+The largest n that eq. (11) allows against the exact inversion of the bound, over a table of
+settings, and a calculator at one (s, N, ε).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
-from collapse.figures.seddik_schemes import FORMULA_COLOR, MEAN_COLOR, _Arrays
+from collapse.pages.common import (
+    Arrays,
+)
 from collapse.plotting import PALETTE, project_style
-from collapse.schemes import PartiallySynthetic
-from collapse.statistical import simulate
+from collapse.report import Claim, readable
 from collapse.theory.seddik import (
     deviation_bound,
     max_synthetic_samples,
     max_synthetic_samples_eq11,
-    partially_synthetic_sigma,
-    partially_synthetic_sigma_printed,
 )
-from collapse.validation import check_distribution, check_int
 
 
 @dataclass(frozen=True)
-class Theorem2Data(_Arrays):
-    """Monte Carlo S_m in the Partially Synthetic setting at small N, vs eq. (9) both ways.
-
-    Shapes: (C, G+1) per column (one per N in ``N_values``) for ``mc_mean``, ``mc_se``,
-    ``printed`` (NaN for m < 2), ``corrected``.
-    """
-
-    p: NDArray[np.float64]
-    n: int
-    N_values: NDArray[np.int64]
-    runs: int
-    mc_mean: NDArray[np.float64]
-    mc_se: NDArray[np.float64]
-    printed: NDArray[np.float64]
-    corrected: NDArray[np.float64]
-
-    def z(self, which: str) -> NDArray[np.float64]:
-        """(C, G−1) z-scores of the Monte-Carlo mean against a form, for m ≥ 2."""
-        return (self.mc_mean[:, 2:] - getattr(self, which)[:, 2:]) / self.mc_se[:, 2:]
-
-    def summary(self) -> dict[str, float | int]:
-        return {
-            "n": self.n, "runs": self.runs, "s0": float(self.p @ self.p),
-            "max_abs_z_corrected": float(np.abs(self.z("corrected")).max()),
-            "max_abs_z_printed": float(np.abs(self.z("printed")).max()),
-            "max_gap": float(np.nanmax(np.abs(self.printed - self.corrected))),
-            "first_N": int(self.N_values[0]),
-        }
-
-
-def theorem2_data(*, p: tuple[float, ...] = (0.5, 0.3, 0.2), n: int = 10,
-                  N_values: tuple[int, ...] = (2, 3, 5, 20), runs: int = 200_000,
-                  generations: int = 8, seed: int = 0) -> Theorem2Data:
-    """Monte Carlo of σ_m under PartiallySynthetic(n, N) at small N, where eq. (9)'s error shows."""
-    p_arr = check_distribution("p", np.asarray(p, dtype=np.float64), ndim=1)
-    runs = check_int("runs", runs, low=10)
-    generations = check_int("generations", generations, low=2)
-    rng = np.random.default_rng(check_int("seed", seed, low=0))
-    m = np.arange(generations + 1)
-    s0 = float(p_arr @ p_arr)
-    mean, se, printed, corrected = [], [], [], []
-    for N in N_values:
-        sim = simulate(PartiallySynthetic(n, int(N)), np.tile(p_arr, (runs, 1)), rng,
-                       generations=generations)
-        mean.append(sim.sigma.mean(axis=1))
-        se.append(sim.sigma.std(axis=1, ddof=1) / np.sqrt(runs))
-        printed.append(np.where(m >= 2, partially_synthetic_sigma_printed(m, n, int(N), s0),
-                                np.nan))
-        corrected.append(partially_synthetic_sigma(m, n, int(N), s0))
-    return Theorem2Data(p=p_arr, n=n, N_values=np.asarray(N_values, dtype=np.int64), runs=runs,
-                        mc_mean=np.array(mean), mc_se=np.array(se), printed=np.array(printed),
-                        corrected=np.array(corrected))
-
-
-def theorem2_plot(data: Theorem2Data) -> Figure:
-    """One panel per N: Monte-Carlo S_m (±3 SE) against eq. (9) as printed and corrected."""
-    cols = data.N_values.size
-    m = np.arange(data.mc_mean.shape[1])
-    with project_style():
-        fig, axes = plt.subplots(1, cols, figsize=(min(10.0, 3.0 * cols), 3.2),
-                                 layout="constrained",
-                                 squeeze=False)
-        for c, ax in enumerate(axes[0]):
-            ax.errorbar(m, data.mc_mean[c], yerr=3 * data.mc_se[c], fmt="o", ms=3,
-                        color=MEAN_COLOR, label=f"Monte Carlo (±3 SE, {data.runs} runs)")
-            ax.plot(m, data.printed[c], "--", color=FORMULA_COLOR, label="eq. (9) as printed")
-            ax.plot(m, data.corrected[c], ":", color="black", lw=1.5, label="eq. (9) corrected")
-            ax.set(xlabel="generation m", title=f"N = {data.N_values[c]}, n = {data.n}")
-            if c == 0:
-                ax.set_ylabel(r"$S_m = \mathbb{E}\,\sigma_m$")
-                ax.legend(loc="lower right")
-    return fig
-
-
-@dataclass(frozen=True)
-class Theorem3Table(_Arrays):
+class Theorem3Table(Arrays):
     """Theorem 3's bound and eq. (11) against the exact inversion of the bound.
 
     Rows of (s, N, ε): ``eq11`` the printed right-hand side, ``exact`` the largest n whose
@@ -142,7 +71,7 @@ def theorem3_table(cases: tuple[tuple[int, int, float], ...] = THEOREM3_CASES) -
     )
 
 
-def theorem3_plot(table: Theorem3Table) -> Figure:
+def table_plot(table: Theorem3Table) -> Figure:
     """Largest admissible n: eq. (11) vs the exact inversion of the Theorem 3 bound.
 
     A logarithmic axis (the values span 0 to ~10^3) with each value written at its marker;
@@ -182,3 +111,40 @@ def _power_of_ten(x: float) -> str:
     if float(exponent).is_integer():
         return rf"$10^{{{int(exponent)}}}$"
     return f"{x:,.0f}"
+
+
+@dataclass(frozen=True)
+class Theorem3Page:
+    """The eq. (11) table (fixed settings) and the calculator at the page's (s, N, ε)."""
+
+    table: Theorem3Table
+    calculator: dict[str, float | int]
+
+    def arrays(self) -> dict[str, Any]:
+        return self.table.arrays()
+
+
+def data(*, s: int = 600, N: int = 100, epsilon: float = 0.1) -> Theorem3Page:
+    return Theorem3Page(table=theorem3_table(), calculator={
+        "s": s, "N": N, "epsilon": epsilon,
+        "eq11": max_synthetic_samples_eq11(s, N, epsilon),
+        "exact": max_synthetic_samples(s, N, epsilon),
+        "bound_n1": deviation_bound(1, N, s),
+        "bound_paper": deviation_bound(10, 100, 600)})
+
+
+def plot(data: Theorem3Page) -> Figure:
+    return table_plot(data.table)
+
+
+def summary(data: Theorem3Page) -> dict[str, float | int | str]:
+    c = data.calculator
+    return {**data.table.summary(), **c, "bound_n1_text": readable(c["bound_n1"], 3),
+            "bound_paper_text": readable(c["bound_paper"], 3)}
+
+
+CLAIMS = (
+    Claim("eq11_sufficient",
+          "every n allowed by eq. (11) satisfies the Theorem 3 bound (all settings)",
+          lambda s: s["eq11_sufficient"] == s["rows"]),
+)

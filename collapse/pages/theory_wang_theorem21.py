@@ -1,106 +1,35 @@
-"""Wang et al. (2024): Figure 1 (training-set composition) and the count-model Monte Carlo of
-Theorem 2.1, both computed from the package's scheme definitions (:mod:`collapse.schemes`)."""
+"""Wang et al., Theorem 2.1 as reconstructed (``notebooks/theory_wang_theorem21.md``).
+
+The count model of one context x with two outcomes under Replace and Accumulate-Subsample(k):
+the closed forms with sympy, and p̂_n per run against them.
+"""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
-from collapse.figures.seddik_schemes import MEAN_COLOR, _Arrays
+from collapse.pages.common import (
+    MEAN_COLOR,
+    Arrays,
+)
 from collapse.plotting import PALETTE, project_style
-from collapse.schemes import AccumulateSubsample, FullySynthetic, Scheme
+from collapse.report import Claim, readable
+from collapse.schemes import AccumulateSubsample, FullySynthetic
 from collapse.statistical import simulate
-from collapse.validation import check_float, check_int
-
-# --- Figure 1 -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class WangFig1Data(_Arrays):
-    """Share of each source (D0, S1, S2, …) in the training set of generations 1..G.
-
-    ``replace`` and ``accumulate`` are (G, G) with row m−1 = generation m and column t = source
-    (0 = D0, t = S_t); ``realized`` is one random draw of Accumulate-Subsample's counts / N.
-    """
-
-    k: float
-    N: int
-    replace: NDArray[np.float64]
-    accumulate: NDArray[np.float64]
-    realized: NDArray[np.float64]
-
-    def summary(self) -> dict[str, float | int]:
-        g = self.replace.shape[0]
-        return {"generations": g, "k": self.k,
-                "real_share_last_accumulate": float(self.accumulate[-1, 0]),
-                "real_share_last_replace": float(self.replace[-1, 0]),
-                "max_realized_gap": float(np.abs(self.realized - self.accumulate).max())}
-
-
-def _shares(scheme: Scheme, generations: int) -> NDArray[np.float64]:
-    out = np.zeros((generations, generations))
-    for m in range(1, generations + 1):
-        out[m - 1, :m] = scheme.shares(m)
-    return out
-
-
-def wang_fig1_data(*, k: float = 1.0, generations: int = 4, N: int = 1000,
-                   seed: int = 0) -> WangFig1Data:
-    """Compute the compositions from :class:`FullySynthetic` (= Replace) and
-    :class:`AccumulateSubsample` (expected shares, and one realized subsample of size N)."""
-    k = check_float("k", k, low=0.0, low_open=True)
-    generations = check_int("generations", generations, low=1, high=20)
-    N = check_int("N", N, low=1)
-    acc = AccumulateSubsample(N, k)
-    rng = np.random.default_rng(check_int("seed", seed, low=0))
-    realized = np.zeros((generations, generations))
-    for m in range(1, generations + 1):
-        realized[m - 1, :m] = acc.counts(m, rng) / N
-    return WangFig1Data(k=k, N=N, replace=_shares(FullySynthetic(N), generations),
-                        accumulate=_shares(acc, generations), realized=realized)
-
-
-def wang_fig1_plot(data: WangFig1Data) -> Figure:
-    """Stacked blocks, one row per generation: Replace (left), Accumulate-Subsample (right)."""
-    g = data.replace.shape[0]
-    colors = ["#7F7F7F", *PALETTE]
-    names = ["$\\mathcal{D}_0$", *[f"$\\mathcal{{S}}_{t}$" for t in range(1, g)]]
-    with project_style():
-        fig, axes = plt.subplots(1, 2, figsize=(9.0, 0.7 * g + 1.4), layout="constrained",
-                                 sharey=True)
-        panels = [("Replace", data.replace),
-                  (f"Accumulate-Subsample, k = {data.k:g}", data.accumulate)]
-        for ax, (title, shares) in zip(axes, panels, strict=True):
-            for m in range(g):
-                left = 0.0
-                for t in range(g):
-                    width = shares[m, t]
-                    if width <= 0:
-                        continue
-                    ax.barh(m, width, left=left, height=0.7, color=colors[t % len(colors)],
-                            edgecolor="white")
-                    if width >= 0.08:
-                        ax.text(left + width / 2, m, names[t], ha="center", va="center",
-                                color="white", fontsize=10)
-                    left += width
-            ax.set_title(title)
-            ax.set_xlim(0, 1)
-            ax.set_xlabel("share of the training set")
-            ax.grid(False)
-        axes[0].set_yticks(range(g), [f"generation {m + 1}" for m in range(g)])
-        axes[0].invert_yaxis()
-    return fig
-
-
-# --- the count model of Theorem 2.1 ---------------------------------------------------------
+from collapse.theory import symbolic
+from collapse.validation import check_float, check_int, parse_numbers
 
 
 @dataclass(frozen=True)
-class WangCountModelData(_Arrays):
+class WangCountModelData(Arrays):
     """p̂_n(v|x) per generation and run for Replace and Accumulate-Subsample(k), two outcomes.
 
     ``p_hat`` (C, G+1, runs): the learned conditional of column C (0 = Replace, then each k);
@@ -157,11 +86,12 @@ def wang_closed_form(p_real: NDArray[np.float64], alpha: NDArray[np.float64],
                                         np.cumprod(factors, axis=0)])
 
 
-def wang_count_model_data(*, p: float = 0.76, N: int = 1000,
-                          rates: tuple[float, ...] = (1.0, 0.1, 0.01), generations: int = 200,
-                          runs: int = 400, seed: int = 0) -> WangCountModelData:
+def data(*, p: float = 0.76, N: int = 1000, rates: str | Sequence[float] = "1,0.1,0.01",
+         generations: int = 200, runs: int = 400, seed: int = 0) -> WangCountModelData:
     """Two outcomes (x followed by v_i or not), p(v_i|x) = p, N occurrences of x per training set:
     Replace (= Fully Synthetic with N samples) and Accumulate-Subsample for each rate k."""
+    if isinstance(rates, str):
+        rates = parse_numbers("rates", rates)
     p = check_float("p", p, low=0.0, high=1.0, low_open=True)
     N = check_int("N", N, low=1)
     runs = check_int("runs", runs, low=2)
@@ -192,7 +122,7 @@ def wang_count_model_data(*, p: float = 0.76, N: int = 1000,
                               closed_form=np.array(closed))
 
 
-def wang_count_model_plot(data: WangCountModelData) -> Figure:
+def plot(data: WangCountModelData) -> Figure:
     """Left: p̂_n per run under Replace (drifting to 0 or 1). Middle: Accumulate-Subsample,
     mean ± 2 sd per k. Right: the closed form with realized α's on the simulated corpus."""
     g = np.arange(data.p_hat.shape[1])
@@ -224,3 +154,40 @@ def wang_count_model_plot(data: WangCountModelData) -> Figure:
         ax.plot([], [], "o", color="0.3", mfc="none", label="closed form")
         ax.legend(loc="best")
     return fig
+
+
+@functools.cache
+def sympy_checks() -> tuple[tuple[symbolic.Check, ...], tuple[symbolic.Check, ...]]:
+    """The reconstructed closed forms against the count recursion, and the same checks run
+    on a deliberately wrong closed form (done once)."""
+    return (tuple(symbolic.CHECK_GROUPS["Wang Theorem 2.1"]()),
+            tuple(symbolic.check_wang_theorem21(wrong=True)))
+
+
+def summary(data: WangCountModelData) -> dict[str, float | int | str]:
+    checks, wrong = sympy_checks()
+    s = data.summary()
+    return {**s, "sym_passed": sum(c.passed for c in checks), "sym_total": len(checks),
+            "wrong_passed": sum(c.passed for c in wrong), "wrong_total": len(wrong),
+            "wrong_rejected": "rejected" if not all(c.passed for c in wrong) else "NOT rejected",
+            "closed_form_max_error_text": readable(s["closed_form_max_error"], 2)}
+
+
+def markdown(data: WangCountModelData, values: Mapping[str, Any]) -> dict[str, str]:
+    checks, wrong = sympy_checks()
+    return {"sympy": symbolic.checks_markdown(list(checks)),
+            "sympy_wrong": symbolic.checks_markdown(list(wrong))}
+
+
+CLAIMS = (
+    Claim("sympy", "the reconstructed closed forms solve the count recursion for every n (sympy)",
+          lambda s: s["sym_passed"] == s["sym_total"]),
+    Claim("wrong_rejected", "the same checks reject a deliberately wrong closed form",
+          lambda s: s["wrong_passed"] < s["wrong_total"]),
+    Claim("closed_form", "the closed form reproduces every simulated corpus (realized α)",
+          lambda s: s["closed_form_max_error"] < 1e-10),
+)
+
+
+def report_context(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {"scale": "a reconstruction from the paper's summary; values chosen here"}

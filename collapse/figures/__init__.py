@@ -1,1 +1,0 @@
-"""Per paper, the numbers behind each figure (``*_data``) and its drawing (``*_plot``)."""

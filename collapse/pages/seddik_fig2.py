@@ -1,0 +1,136 @@
+"""Seddik et al., Figure 2 (``notebooks/seddik_fig2.md``): mean total-collapse time against n.
+
+Fully Synthetic from four initial distributions (s = 600), every run until collapse, against
+the bounds of eq. (8).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+from numpy.typing import NDArray
+
+from collapse.distributions import power_law
+from collapse.pages.common import (
+    VOCAB_SIZE,
+    Arrays,
+    initial_panel,
+    largest_support,
+)
+from collapse.plotting import BOUND_COLOR, PALETTE, project_style
+from collapse.report import Claim
+from collapse.statistical import collapse_times
+from collapse.theory.seddik import (
+    collapse_time_bounds,
+)
+from collapse.validation import check_int
+
+FIG2_DISTRIBUTIONS: tuple[tuple[int, float], ...] = (
+    (52, 0.1), (52, 0.3), (200, 0.02), (600, 0.005),
+)
+"""(s̃, S0) of the initial distributions of Figure 2 (the paper does not list its values)."""
+
+
+@dataclass(frozen=True)
+class Fig2Data(Arrays):
+    """Mean total-collapse time vs n (Fully Synthetic) for several initial distributions.
+
+    Shapes: ``initial`` (D, s); ``mean_T``, ``se_T``, ``lower``, ``upper`` (D, K) for the D
+    distributions and K sample sizes ``n_values``.
+    """
+
+    initial: NDArray[np.float64]
+    support: NDArray[np.int64]
+    s0: NDArray[np.float64]
+    n_values: NDArray[np.int64]
+    runs: int
+    mean_T: NDArray[np.float64]
+    se_T: NDArray[np.float64]
+    lower: NDArray[np.float64]
+    upper: NDArray[np.float64]
+
+    def summary(self) -> dict[str, float | int]:
+        slack = 3 * self.se_T
+        return {
+            "runs": self.runs,
+            "points": int(self.mean_T.size),
+            "points_above_lower": int((self.mean_T + slack >= self.lower).sum()),
+            "points_below_upper": int((self.mean_T - slack <= self.upper).sum()),
+            "ratio_to_lower_min": float((self.mean_T / self.lower).min()),
+            "ratio_to_lower_max": float((self.mean_T / self.lower).max()),
+            "largest_mean_T": float(self.mean_T.max()),
+        }
+
+
+def fig2_n_values(n_max: int = 400, step: int = 50) -> NDArray[np.int64]:
+    """The paper's grid n ∈ {10, 50, 100, 150, …, n_max}."""
+    return np.array([10, *range(step, n_max + 1, step)], dtype=np.int64)
+
+
+def data(*, n_max: int = 400, runs: int = 100, seed: int = 0,
+         distributions: tuple[tuple[int, float], ...] = FIG2_DISTRIBUTIONS,
+         progress: bool | None = False) -> Fig2Data:
+    """Simulate every (distribution, n) pair until all ``runs`` runs have collapsed.
+
+    Uses :func:`collapse.statistical.collapse_times`, the T-only fast path of the simulator.
+    """
+    n_max = check_int("n_max", n_max, low=10)
+    runs = check_int("runs", runs, low=2)
+    rng = np.random.default_rng(check_int("seed", seed, low=0))
+    n_values = fig2_n_values(n_max)
+    initial = np.array([power_law(VOCAB_SIZE, st, s0) for st, s0 in distributions])
+    support = np.array([st for st, _ in distributions], dtype=np.int64)
+    s0 = np.array([s for _, s in distributions])
+    mean_T = np.empty((len(distributions), n_values.size))
+    se_T = np.empty_like(mean_T)
+    sizes = np.repeat(n_values, runs)  # every n of the grid in one vectorised call
+    for d, p in enumerate(initial):
+        times, _ = collapse_times(np.tile(p, (sizes.size, 1)), sizes, rng, progress=progress)
+        times = times.reshape(n_values.size, runs)
+        mean_T[d] = times.mean(axis=1)
+        se_T[d] = times.std(axis=1, ddof=1) / np.sqrt(runs)
+    lower = np.array([[collapse_time_bounds(int(n), s, st)[0] for n in n_values]
+                      for st, s in zip(support, s0, strict=True)], dtype=np.float64)
+    upper = np.array([[collapse_time_bounds(int(n), s, st)[1] for n in n_values]
+                      for st, s in zip(support, s0, strict=True)], dtype=np.float64)
+    return Fig2Data(initial=initial, support=support, s0=s0, n_values=n_values, runs=runs,
+                    mean_T=mean_T, se_T=se_T, lower=lower, upper=upper)
+
+
+def plot(data: Fig2Data) -> Figure:
+    """Top: each initial distribution (log scale). Bottom: mean T vs n, eq. (8)'s lower bound."""
+    cols = data.initial.shape[0]
+    with project_style():
+        fig, axes = plt.subplots(2, cols, figsize=(2.5 * cols, 5.2), layout="constrained",
+                                 squeeze=False)
+        shown = largest_support(data.initial)
+        for d in range(cols):
+            initial_panel(axes[0, d], data.initial[d],
+                           rf"$\tilde s$ = {data.support[d]}, $S_0$ = {data.s0[d]:g}", shown)
+            ax = axes[1, d]
+            ax.plot(data.n_values, data.mean_T[d], "x", color=PALETTE[0], ms=6,
+                    label=f"mean T ({data.runs} runs)")
+            ax.plot(data.n_values, data.lower[d], "--", color=BOUND_COLOR,
+                    label="lower bound, eq. (8)")
+            ax.set_xlabel("sample size n")
+            ax.set_ylim(0, None)
+            if d == 0:
+                axes[0, d].set_ylabel("$p_i$ (log scale)")
+                ax.set_ylabel("total-collapse time T")
+                ax.legend(loc="upper left")
+    return fig
+
+
+def summary(data: Fig2Data) -> dict[str, float | int]:
+    return data.summary()
+
+
+CLAIMS = (
+    Claim("above_lower", "every mean T above the lower bound of eq. (8) (within 3 SE)",
+          lambda s: s["points_above_lower"] == s["points"]),
+    Claim("below_upper", "every mean T below the upper bound of eq. (8) (within 3 SE)",
+          lambda s: s["points_below_upper"] == s["points"]),
+)

@@ -1,0 +1,53 @@
+"""Seddik et al., Figure 4 (``notebooks/seddik_fig4.md``): Partially Synthetic, one column per S0.
+
+Figure 3's experiment (:mod:`collapse.pages.seddik_fig3`) over the concentration of p.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from collapse.distributions import power_law
+from collapse.pages.common import (
+    VOCAB_SIZE,
+)
+from collapse.pages.seddik_fig3 import (
+    EQ9_CLAIM,
+    PartiallySyntheticData,
+    partially_synthetic_data,
+    partially_synthetic_plot,
+    partially_synthetic_summary,
+)
+from collapse.report import Claim
+from collapse.validation import parse_numbers
+
+
+def data(*, N: int = 100, n: int = 10, s0_values: str | Sequence[float] = "0.03,0.1,0.3,0.6",
+         support: int = 52, runs: int = 100, generations: int = 50, seed: int = 0,
+         progress: bool | None = False) -> PartiallySyntheticData:
+    """Seddik et al. Figure 4: Partially Synthetic, n = 10, one column per initial S0."""
+    if isinstance(s0_values, str):
+        s0_values = parse_numbers("s0_values", s0_values)
+    initial = np.array([power_law(VOCAB_SIZE, support, s0) for s0 in s0_values])
+    return partially_synthetic_data(n_values=(n,) * len(s0_values), initial=initial, N=N,
+                                    runs=runs, generations=generations, seed=seed,
+                                    progress=progress)
+
+
+def plot(data: PartiallySyntheticData) -> Figure:
+    return partially_synthetic_plot(data, by="p")
+
+
+def summary(data: PartiallySyntheticData) -> dict[str, float | int | str]:
+    return partially_synthetic_summary(data, data.s0)
+
+
+CLAIMS = (
+    EQ9_CLAIM,
+    Claim("deviation_falls_with_s0",
+          r"the more concentrated $p$ (larger $S_0$), the smaller the deviation from $p^{(1)}$",
+          lambda s: s["final_deviation_step_max"] < 0),
+)

@@ -1,0 +1,102 @@
+"""A notebook's one call: compute its page, draw it, glue every number, judge, write downloads.
+
+``publish("seddik_fig3", N=N, ...)`` (the notebook's parameters by name, every one of them)
+runs :mod:`collapse.pages.seddik_fig3` and glues, all under the page's stem:
+
+* ``<stem>_<key>`` for every summary number and text, ``<stem>_figure`` for the figure and
+  ``<stem>_<key>`` Markdown for the page's tables (``markdown(data)``);
+* ``<stem>_verdict`` (the box under the title), ``<stem>_parameters`` (the table of parameters
+  beside the paper's values), ``<stem>_status_*`` (the intro's status table) and
+  ``<stem>_rerun`` (the re-run box with the page's downloads).
+
+The figure's SVG, PNG and ``.npz`` and the notebook's ``.ipynb`` are written beside each other
+(:func:`collapse.plotting.export`). The verdict itself is :func:`collapse.report.page_verdict`'s.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from collapse import pages
+from collapse.plotting import downloads_dir, export
+from collapse.report import (
+    NOTEBOOKS,
+    page_spec,
+    page_verdict,
+    relative_to_root,
+    rerun_box,
+    rerun_command,
+)
+
+
+def write_notebook_download(name: str) -> Path | None:
+    """The page's notebook as ``.ipynb`` (unexecuted, ``parameters`` tag kept) for download."""
+    import jupytext
+
+    directory = downloads_dir()
+    if directory is None:
+        return None
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{name}.ipynb"
+    jupytext.write(jupytext.read(NOTEBOOKS / f"{name}.md"), path, fmt="ipynb")
+    return path
+
+
+def download_links(name: str) -> list[str]:
+    """MyST download links of the page's files that exist (source, notebook, SVG, data)."""
+    directory = downloads_dir()
+    links = [f"{{download}}`notebook source (.md) <{name}.md>`"]
+    if directory is None:
+        return links
+    labels = {"ipynb": "notebook (.ipynb)", "svg": "figure (SVG)",
+              "npz": "numbers behind the figure (.npz)"}
+    for ext, label in labels.items():
+        path = directory / f"{name}.{ext}"
+        if path.is_file():
+            links.append(f"{{download}}`{label} </{relative_to_root(path)}>`")
+    links.append("{download}`citation (CITATION.cff) </CITATION.cff>`")
+    return links
+
+
+def check_arguments(name: str, values: dict[str, Any]) -> None:
+    """Every parameter of the notebook's parameters cell, and nothing else (TypeError)."""
+    declared = list(page_spec(name).parameters)
+    missing = [k for k in declared if k not in values]
+    unknown = [k for k in values if k not in declared]
+    if missing or unknown:
+        problems = ([f"missing {', '.join(missing)}"] if missing else []) + (
+            [f"unknown {', '.join(unknown)}"] if unknown else [])
+        raise TypeError(f"publish('{name}', ...) takes the notebook's parameters "
+                        f"({', '.join(declared)}): " + "; ".join(problems))
+
+
+def publish(name: str, **values: Any) -> None:
+    """Compute, draw, glue, judge and write the downloads of page ``name`` (see module doc)."""
+    import matplotlib.pyplot as plt
+    from IPython.display import Markdown
+    from myst_nb import glue
+
+    check_arguments(name, values)
+    page = pages.load(name)
+    data = page.data(**values)
+    fig = page.plot(data)
+    export(fig, data.arrays(), name)
+    summary = page.summary(data)
+    for key, value in summary.items():
+        glue(f"{name}_{key}", value, display=False)
+    for key, text in (page.markdown(data, values) if hasattr(page, "markdown") else {}).items():
+        glue(f"{name}_{key}", Markdown(text), display=False)
+    glue(f"{name}_figure", fig, display=False)
+    plt.close(fig)
+
+    context = dict(page.report_context(values)) if hasattr(page, "report_context") else {}
+    rerun = context.pop("rerun", None) or rerun_command(page_spec(name), values)
+    verdict = page_verdict(name, page.CLAIMS, summary, values,
+                           bookkeeping=getattr(page, "BOOKKEEPING", ()), **context)
+    glue(f"{name}_verdict", Markdown(verdict.box()), display=False)
+    glue(f"{name}_parameters", Markdown(verdict.parameters), display=False)
+    for key, value in verdict.status().items():
+        glue(f"{name}_status_{key}", value, display=False)
+    write_notebook_download(name)
+    glue(f"{name}_rerun", Markdown(rerun_box(name, rerun, download_links(name))), display=False)
