@@ -78,3 +78,28 @@ def power_law(vocab_size: int, support: int, s0: float) -> NDArray[np.float64]:
     p = np.zeros(vocab_size)
     p[:support] = profile(exponent)
     return p
+
+
+def multivariate_hypergeometric(
+    counts: NDArray[np.int64], size: int | NDArray[np.int64], rng: np.random.Generator
+) -> NDArray[np.int64]:
+    """Per row, the counts of a uniform subsample of ``size`` items without replacement.
+
+    Vectorised over rows: one ``Generator.hypergeometric`` call per token column (the
+    conditional decomposition), instead of one ``multivariate_hypergeometric`` call per row.
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    remaining_items = counts.sum(axis=1)
+    remaining_draws = np.broadcast_to(np.asarray(size, dtype=np.int64), remaining_items.shape)
+    if (remaining_draws > remaining_items).any():
+        raise ValueError("size must not exceed the number of items in a row")
+    remaining_draws = remaining_draws.copy()
+    out = np.zeros_like(counts)
+    for j in range(counts.shape[1] - 1):
+        good = counts[:, j]
+        taken = rng.hypergeometric(good, remaining_items - good, remaining_draws)
+        out[:, j] = taken
+        remaining_items -= good
+        remaining_draws -= taken
+    out[:, -1] = remaining_draws
+    return out

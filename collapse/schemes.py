@@ -27,13 +27,24 @@ it afresh from p^(g_i), so its training set is n samples of the mixture (1/m)·�
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
 
-from collapse.validation import check_float, check_generator, check_int
+from collapse.distributions import multivariate_hypergeometric
+from collapse.validation import check_choice, check_float, check_generator, check_int
+
+State = dict[str, Any]
+"""A simulation's own data sets (the real pool, the window of corpora, the accumulated corpus),
+held by :func:`collapse.statistical.simulate` and passed to the scheme every generation."""
+
+
+def learn(counts: NDArray[np.int64], total: int | NDArray[np.int64]) -> NDArray[np.float64]:
+    """The count-based learner of Seddik et al. eq. (2): the training set's empirical law."""
+    return counts / np.reshape(total, (-1, 1)) if np.ndim(total) else counts / total
 
 
 @dataclass(frozen=True)
@@ -55,6 +66,19 @@ class Scheme:
 
     def label(self) -> str:
         return self.name
+
+    keeps_corpus: ClassVar[bool] = False
+    """True when the scheme trains on a growing corpus, ``state["corpus"]`` (counts per run)."""
+
+    def first_model(self, p0: NDArray[np.float64], rng: np.random.Generator,
+                    state: State) -> NDArray[np.float64]:
+        """p^(1) for every row of ``p0`` with the count learner (rows are runs)."""
+        raise TypeError(f"no simulator for scheme {type(self).__name__}")
+
+    def next_model(self, m: int, prev: NDArray[np.float64], rng: np.random.Generator,
+                   state: State) -> NDArray[np.float64]:
+        """p^(m) for m ≥ 2 from ``prev`` = p^(m−1) (the rows still simulated)."""
+        raise TypeError(f"no simulator for scheme {type(self).__name__}")
 
 
 MAX_SAMPLES = 10**12
@@ -85,6 +109,14 @@ class FullySynthetic(Scheme):
     def label(self) -> str:
         return f"Fully Synthetic (n = {self.n})"
 
+    def first_model(self, p0: NDArray[np.float64], rng: np.random.Generator,
+                    state: State) -> NDArray[np.float64]:
+        return learn(rng.multinomial(self.n, p0), self.n)
+
+    def next_model(self, m: int, prev: NDArray[np.float64], rng: np.random.Generator,
+                   state: State) -> NDArray[np.float64]:
+        return learn(rng.multinomial(self.n, prev), self.n)
+
 
 @dataclass(frozen=True)
 class PartiallySynthetic(Scheme):
@@ -108,18 +140,42 @@ class PartiallySynthetic(Scheme):
     def label(self) -> str:
         return f"Partially Synthetic (n = {self.n}, N = {self.N})"
 
+    def first_model(self, p0: NDArray[np.float64], rng: np.random.Generator,
+                    state: State) -> NDArray[np.float64]:
+        state["real"] = rng.multinomial(self.N, p0)  # one fixed real sample, kept
+        return learn(state["real"], self.N)
+
+    def next_model(self, m: int, prev: NDArray[np.float64], rng: np.random.Generator,
+                   state: State) -> NDArray[np.float64]:
+        return learn(state["real"] + rng.multinomial(self.n, prev), self.N + self.n)
+
+
+DRAWS = ("reused", "fresh")
+"""The two readings of eq. (5) for the schemes that train on several models' samples:
+``reused``, each model's samples (and the real data) are drawn once and kept, as the indexing of
+y_l^(t) by the model t alone says; ``fresh``, every generation draws its own samples from the
+models it uses (the real ones from p^(0) itself)."""
+
 
 @dataclass(frozen=True)
 class MostRecent(Scheme):
-    """⌊n/K⌋ samples from each of the K most recent models (Seddik et al. section 4.2)."""
+    """⌊n/K⌋ samples from each of the K most recent models (Seddik et al. section 4.2).
+
+    ``draws="reused"``: model t's ⌊n/K⌋ samples (t = 0: one fixed real sample) are drawn once and
+    every generation whose window holds t reuses them. ``draws="fresh"``: each generation draws
+    ⌊n/K⌋ new samples from every model of its window (p^(0) itself for t = 0). Identical for
+    K = 1 (Fully Synthetic).
+    """
 
     n: int
     K: int
+    draws: str = "reused"
     name: ClassVar[str] = "Most Recent K"
 
     def __post_init__(self) -> None:
         check_int("n", self.n, low=1, high=MAX_SAMPLES)
         check_int("K", self.K, low=1, high=self.n)  # ⌊n/K⌋ ≥ 1
+        check_choice("draws", self.draws, DRAWS)
 
     @property
     def per_model(self) -> int:
@@ -133,16 +189,47 @@ class MostRecent(Scheme):
     def label(self) -> str:
         return f"Most Recent K = {self.K} (n = {self.n})"
 
+    def first_model(self, p0: NDArray[np.float64], rng: np.random.Generator,
+                    state: State) -> NDArray[np.float64]:
+        sample = rng.multinomial(self.per_model, p0)  # the real data of generation 1
+        state["window"] = deque([sample if self.draws == "reused" else p0])
+        return learn(sample, self.per_model)
+
+    def next_model(self, m: int, prev: NDArray[np.float64], rng: np.random.Generator,
+                   state: State) -> NDArray[np.float64]:
+        window: deque[NDArray[Any]] = state["window"]
+        if self.draws == "reused":  # S_{m-1} drawn once, kept for K generations
+            window.append(rng.multinomial(self.per_model, prev))
+            if len(window) > self.K:
+                window.popleft()
+            counts = np.sum(window, axis=0)
+        else:  # the window holds the models; each draws ⌊n/K⌋ new samples
+            window.append(prev)
+            if len(window) > self.K:
+                window.popleft()
+            counts = sum((rng.multinomial(self.per_model, q) for q in window),
+                         start=np.zeros(prev.shape, dtype=np.int64))
+        return learn(counts, len(window) * self.per_model)
+
 
 @dataclass(frozen=True)
 class RandomlySampled(Scheme):
-    """n samples, each from a model chosen uniformly among 0..m−1 (Seddik et al. section 4.2)."""
+    """n samples, each from a model chosen uniformly among 0..m−1 (Seddik et al. section 4.2).
+
+    ``draws="fresh"``: each sample is drawn afresh from its model p^(g_i) (p^(0) itself for the
+    real ones), so the training set is n samples of the mixture (1/m)·Σ_t p^(t).
+    ``draws="reused"``: every model t has one fixed set S_t of n samples (S_0: the real data,
+    one fixed sample of p^(0)), and each sample of generation m is drawn, with replacement, from
+    the S_t of its model: n samples of the mixture of the sets' empirical laws.
+    """
 
     n: int
+    draws: str = "fresh"
     name: ClassVar[str] = "Randomly Sampled"
 
     def __post_init__(self) -> None:
         check_int("n", self.n, low=1, high=MAX_SAMPLES)
+        check_choice("draws", self.draws, DRAWS)
 
     def counts(self, m: int, rng: np.random.Generator | None = None) -> NDArray[np.int64]:
         m = _check_generation(m)
@@ -156,6 +243,23 @@ class RandomlySampled(Scheme):
 
     def label(self) -> str:
         return f"Randomly Sampled (n = {self.n})"
+
+    def first_model(self, p0: NDArray[np.float64], rng: np.random.Generator,
+                    state: State) -> NDArray[np.float64]:
+        sample = rng.multinomial(self.n, p0)
+        # Σ_{t<m} of the laws samples are drawn from: p^(t) (fresh) or S_t's empirical law
+        state["mixture_sum"] = p0.copy() if self.draws == "fresh" else learn(sample, self.n)
+        return learn(sample, self.n)
+
+    def next_model(self, m: int, prev: NDArray[np.float64], rng: np.random.Generator,
+                   state: State) -> NDArray[np.float64]:
+        if self.draws == "fresh":
+            state["mixture_sum"] += prev  # each sample's model is uniform on 0..m-1
+        else:  # S_{m-1}: n samples of p^(m-1), drawn once
+            state["mixture_sum"] += learn(rng.multinomial(self.n, prev), self.n)
+        mixture = state["mixture_sum"] / m
+        mixture /= mixture.sum(axis=1, keepdims=True)  # guard float drift
+        return learn(rng.multinomial(self.n, mixture), self.n)
 
 
 @dataclass(frozen=True)
@@ -203,6 +307,18 @@ class AccumulateSubsample(Scheme):
     def label(self) -> str:
         return f"Accumulate-Subsample (k = {self.k:g}, N = {self.N})"
 
+    keeps_corpus: ClassVar[bool] = True
+
+    def first_model(self, p0: NDArray[np.float64], rng: np.random.Generator,
+                    state: State) -> NDArray[np.float64]:
+        state["corpus"] = rng.multinomial(self.N, p0)  # D0
+        return learn(state["corpus"], self.N)
+
+    def next_model(self, m: int, prev: NDArray[np.float64], rng: np.random.Generator,
+                   state: State) -> NDArray[np.float64]:
+        state["corpus"] = state["corpus"] + rng.multinomial(self.synthetic_size, prev)
+        return learn(multivariate_hypergeometric(state["corpus"], self.N, rng), self.N)
+
 
 @dataclass(frozen=True)
 class Accumulate(Scheme):
@@ -223,6 +339,18 @@ class Accumulate(Scheme):
 
     def label(self) -> str:
         return f"Accumulate (n = {self.n}, N = {self.N})"
+
+    keeps_corpus: ClassVar[bool] = True
+
+    def first_model(self, p0: NDArray[np.float64], rng: np.random.Generator,
+                    state: State) -> NDArray[np.float64]:
+        state["corpus"] = rng.multinomial(self.N, p0)  # D0
+        return learn(state["corpus"], self.N)
+
+    def next_model(self, m: int, prev: NDArray[np.float64], rng: np.random.Generator,
+                   state: State) -> NDArray[np.float64]:
+        state["corpus"] = state["corpus"] + rng.multinomial(self.n, prev)
+        return learn(state["corpus"], state["corpus"].sum(axis=1))
 
 
 SCHEMES: dict[str, type[Scheme]] = {

@@ -19,7 +19,6 @@ Recorded per generation m and run: σ_m = ‖p^(m)‖₂² (whose mean is S_m), 
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,16 +26,14 @@ import numpy as np
 from numpy.typing import NDArray
 from tqdm import tqdm
 
-from collapse.schemes import (
-    Accumulate,
-    AccumulateSubsample,
-    FullySynthetic,
-    MostRecent,
-    PartiallySynthetic,
-    RandomlySampled,
-    Scheme,
+from collapse.distributions import multivariate_hypergeometric  # noqa: F401 (re-exported)
+from collapse.schemes import Scheme
+from collapse.validation import (
+    check_distribution,
+    check_generator,
+    check_int,
+    progress_disabled,
 )
-from collapse.validation import check_distribution, check_generator, check_int
 
 NOT_COLLAPSED = -1
 """Value of ``collapse_time`` and ``collapse_token`` for a run that never reached a vertex."""
@@ -97,31 +94,6 @@ class Simulation:
         return np.concatenate([values, np.repeat(values[-1:], extra, axis=0)])
 
 
-def multivariate_hypergeometric(
-    counts: NDArray[np.int64], size: int | NDArray[np.int64], rng: np.random.Generator
-) -> NDArray[np.int64]:
-    """Per row, the counts of a uniform subsample of ``size`` items without replacement.
-
-    Vectorised over rows: one ``Generator.hypergeometric`` call per token column (the
-    conditional decomposition), instead of one ``multivariate_hypergeometric`` call per row.
-    """
-    counts = np.asarray(counts, dtype=np.int64)
-    remaining_items = counts.sum(axis=1)
-    remaining_draws = np.broadcast_to(np.asarray(size, dtype=np.int64), remaining_items.shape)
-    if (remaining_draws > remaining_items).any():
-        raise ValueError("size must not exceed the number of items in a row")
-    remaining_draws = remaining_draws.copy()
-    out = np.zeros_like(counts)
-    for j in range(counts.shape[1] - 1):
-        good = counts[:, j]
-        taken = rng.hypergeometric(good, remaining_items - good, remaining_draws)
-        out[:, j] = taken
-        remaining_items -= good
-        remaining_draws -= taken
-    out[:, -1] = remaining_draws
-    return out
-
-
 MAX_RECORD_BYTES = 4 * 2**30
 """What one :func:`simulate` call may keep (4 GiB): its per-generation records (four (G, runs)
 float arrays, the distributions and corpora when recorded), counted twice for the final copy.
@@ -167,61 +139,6 @@ class _Buffer:
         return self.data[: self.size].copy()
 
 
-def _learn(counts: NDArray[np.int64], total: int | NDArray[np.int64]) -> NDArray[np.float64]:
-    """The count-based learner of eq. (2): the empirical distribution of the training set."""
-    return counts / np.reshape(total, (-1, 1)) if np.ndim(total) else counts / total
-
-
-class _Recursion:
-    """Scheme-specific state; ``first`` gives p^(1), ``next`` gives p^(m) for m ≥ 2."""
-
-    def __init__(self, scheme: Scheme, p0: NDArray[np.float64], rng: np.random.Generator):
-        self.scheme, self.p0, self.rng = scheme, p0, rng
-        self.history: deque[NDArray[np.int64]] = deque()
-        self.mixture_sum = p0.copy()
-
-    def first(self) -> NDArray[np.float64]:
-        s, rng, p0 = self.scheme, self.rng, self.p0
-        if isinstance(s, FullySynthetic | RandomlySampled):
-            return _learn(rng.multinomial(s.n, p0), s.n)
-        if isinstance(s, PartiallySynthetic):
-            self.real = rng.multinomial(s.N, p0)
-            return _learn(self.real, s.N)
-        if isinstance(s, MostRecent):
-            self.history.append(rng.multinomial(s.per_model, p0))  # the real data pool
-            return _learn(self.history[0], s.per_model)
-        if isinstance(s, AccumulateSubsample | Accumulate):
-            self.corpus = rng.multinomial(s.N, p0)
-            return _learn(self.corpus, s.N)
-        raise TypeError(f"no simulator for scheme {type(s).__name__}")
-
-    def next(self, m: int, prev: NDArray[np.float64]) -> NDArray[np.float64]:
-        """p^(m) from p^(m-1) (``prev``: the rows still simulated)."""
-        s, rng = self.scheme, self.rng
-        if isinstance(s, FullySynthetic):
-            return _learn(rng.multinomial(s.n, prev), s.n)
-        if isinstance(s, PartiallySynthetic):
-            return _learn(self.real + rng.multinomial(s.n, prev), s.N + s.n)
-        if isinstance(s, MostRecent):
-            self.history.append(rng.multinomial(s.per_model, prev))  # S_{m-1}, kept
-            if len(self.history) > s.K:
-                self.history.popleft()
-            window = np.sum(self.history, axis=0)
-            return _learn(window, len(self.history) * s.per_model)
-        if isinstance(s, RandomlySampled):
-            self.mixture_sum += prev  # Σ_{t<m} p^(t): each sample's model is uniform on 0..m-1
-            mixture = self.mixture_sum / m
-            mixture /= mixture.sum(axis=1, keepdims=True)  # guard float drift
-            return _learn(rng.multinomial(s.n, mixture), s.n)
-        if isinstance(s, AccumulateSubsample):
-            self.corpus = self.corpus + rng.multinomial(s.synthetic_size, prev)
-            return _learn(multivariate_hypergeometric(self.corpus, s.N, rng), s.N)
-        if isinstance(s, Accumulate):
-            self.corpus = self.corpus + rng.multinomial(s.n, prev)
-            return _learn(self.corpus, self.corpus.sum(axis=1))
-        raise TypeError(f"no simulator for scheme {type(s).__name__}")
-
-
 def simulate(
     scheme: Scheme,
     initial: NDArray[np.float64],
@@ -261,7 +178,7 @@ def simulate(
         limit = check_int("generations", generations, low=1)
 
     runs = p0_full.shape[0]
-    keeps_corpus = isinstance(scheme, AccumulateSubsample | Accumulate) and record_distributions
+    keeps_corpus = scheme.keeps_corpus and record_distributions
 
     def check_memory(until: int, what: str) -> None:
         check_record_memory(runs, p0_full.shape[1], until, what=what,
@@ -271,59 +188,20 @@ def simulate(
         check_memory(limit, "generations")
     support = np.flatnonzero(p0_full.any(axis=0))  # tokens no scheme can ever create are dropped
     p0 = p0_full[:, support]
-    recursion = _Recursion(scheme, p0, rng)
-
-    capacity = min(limit, 1024) + 1
-    sigma, deviation, sup, alive = (_Buffer(runs, capacity) for _ in range(4))
-    traj = [p0_full.copy()] if record_distributions else None
-    corpora = [np.zeros(p0_full.shape, dtype=np.int64)] if keeps_corpus else None
-    collapse_time = np.full(runs, NOT_COLLAPSED, dtype=np.int64)
-    collapse_token = np.full(runs, NOT_COLLAPSED, dtype=np.int64)
-
-    p = recursion.first()
-    p1 = p.copy()
-    sigma.append(np.einsum("rs,rs->r", p0, p0))
-    deviation.append(np.abs(p0 - p1).sum(axis=1))
-    sup.append(p0.max(axis=1))
-    alive.append(np.count_nonzero(p0, axis=1).astype(np.float64))
+    state: dict[str, Any] = {}  # the scheme's own data sets (real pool, window, corpus)
+    p = scheme.first_model(p0, rng, state)
+    records = _Records(p0_full, support, p, min(limit, 1024) + 1,
+                       record_distributions=record_distributions, keeps_corpus=keeps_corpus)
     rows = np.arange(runs)
     absorbing = scheme.absorbing_at_vertex
 
     bar = tqdm(total=limit, desc=scheme.label(), unit="gen", leave=False,
-               disable=(None if progress is None else not progress))
+               disable=progress_disabled(progress))
     with bar:
         m = 1
         while True:
             # p holds p^(m) for `rows` (all runs unless absorbing runs were retired)
-            if absorbing and rows.size < runs:
-                s_row, d_row, u_row, a_row = _fill_forward(sigma, deviation, sup, alive)
-                s_row[rows] = np.einsum("rs,rs->r", p, p)
-                d_row[rows] = np.abs(p - p1[rows]).sum(axis=1)
-                u_row[rows] = p.max(axis=1)
-                a_row[rows] = np.count_nonzero(p, axis=1)
-            else:
-                s_row = np.einsum("rs,rs->r", p, p)
-                d_row = np.abs(p - p1).sum(axis=1)
-                u_row = p.max(axis=1)
-                a_row = np.count_nonzero(p, axis=1).astype(np.float64)
-            sigma.append(s_row)
-            deviation.append(d_row)
-            sup.append(u_row)
-            alive.append(a_row)
-            at_vertex = p.max(axis=1) == 1.0
-            newly = rows[at_vertex & (collapse_time[rows] == NOT_COLLAPSED)]
-            if newly.size:
-                collapse_time[newly] = m
-                hit = at_vertex & (collapse_time[rows] == m)
-                collapse_token[newly] = support[p[hit].argmax(axis=1)]
-            if traj is not None:
-                full_p = traj[-1].copy()
-                full_p[np.ix_(rows, support)] = p
-                traj.append(full_p)
-            if corpora is not None:
-                full_c = np.zeros(p0_full.shape, dtype=np.int64)
-                full_c[:, support] = recursion.corpus
-                corpora.append(full_c)
+            at_vertex = records.record(m, p, rows, state.get("corpus"))
             bar.update(1)
             if absorbing and at_vertex.any():  # retire collapsed runs: they can never move
                 keep = ~at_vertex
@@ -333,25 +211,81 @@ def simulate(
             if generations is None and not m & (m - 1):  # at each doubling of the records
                 check_memory(2 * m, "generations so far")
             m += 1
-            p = recursion.next(m, p)
+            p = scheme.next_model(m, p, rng, state)
 
     if generations is None and rows.size:
         raise RuntimeError(
             f"{rows.size} of {runs} runs had not collapsed after max_generations={limit}; "
             "raise max_generations"
         )
-    return Simulation(
-        scheme=scheme,
-        initial=p0_full,
-        sigma=sigma.array(),
-        deviation=deviation.array(),
-        sup_norm=sup.array(),
-        support=alive.array().astype(np.int64),
-        collapse_time=collapse_time,
-        collapse_token=collapse_token,
-        trajectory=None if traj is None else np.stack(traj),
-        corpus=None if corpora is None else np.stack(corpora),
-    )
+    return records.simulation(scheme)
+
+
+class _Records:
+    """What :func:`simulate` keeps per generation and run, and the collapse time and token.
+
+    Runs retired at a vertex (absorbing schemes) keep their last values: ``record`` receives
+    only the rows still simulated and fills the others forward.
+    """
+
+    def __init__(self, p0_full: NDArray[np.float64], support: NDArray[np.int64],
+                 p1: NDArray[np.float64], capacity: int, *, record_distributions: bool,
+                 keeps_corpus: bool) -> None:
+        runs = p0_full.shape[0]
+        self.p0_full, self.support, self.p1, self.runs = p0_full, support, p1.copy(), runs
+        self.buffers = tuple(_Buffer(runs, capacity) for _ in range(4))  # σ, dev, sup, alive
+        self.trajectory = [p0_full.copy()] if record_distributions else None
+        self.corpora = [np.zeros(p0_full.shape, dtype=np.int64)] if keeps_corpus else None
+        self.collapse_time = np.full(runs, NOT_COLLAPSED, dtype=np.int64)
+        self.collapse_token = np.full(runs, NOT_COLLAPSED, dtype=np.int64)
+        p0 = p0_full[:, support]
+        self._append(np.einsum("rs,rs->r", p0, p0), np.abs(p0 - self.p1).sum(axis=1),
+                     p0.max(axis=1), np.count_nonzero(p0, axis=1).astype(np.float64))
+
+    def _append(self, *rows: NDArray[np.float64]) -> None:
+        for buffer, row in zip(self.buffers, rows, strict=True):
+            buffer.append(row)
+
+    def record(self, m: int, p: NDArray[np.float64], rows: NDArray[np.int64],
+               corpus: NDArray[np.int64] | None) -> NDArray[np.bool_]:
+        """Record p^(m) of ``rows``; returns which of them sit on a vertex."""
+        if rows.size < self.runs:
+            s_row, d_row, u_row, a_row = _fill_forward(*self.buffers)
+            s_row[rows] = np.einsum("rs,rs->r", p, p)
+            d_row[rows] = np.abs(p - self.p1[rows]).sum(axis=1)
+            u_row[rows] = p.max(axis=1)
+            a_row[rows] = np.count_nonzero(p, axis=1)
+        else:
+            s_row = np.einsum("rs,rs->r", p, p)
+            d_row = np.abs(p - self.p1).sum(axis=1)
+            u_row = p.max(axis=1)
+            a_row = np.count_nonzero(p, axis=1).astype(np.float64)
+        self._append(s_row, d_row, u_row, a_row)
+        at_vertex = p.max(axis=1) == 1.0
+        newly = rows[at_vertex & (self.collapse_time[rows] == NOT_COLLAPSED)]
+        if newly.size:
+            self.collapse_time[newly] = m
+            hit = at_vertex & (self.collapse_time[rows] == m)
+            self.collapse_token[newly] = self.support[p[hit].argmax(axis=1)]
+        if self.trajectory is not None:
+            full_p = self.trajectory[-1].copy()
+            full_p[np.ix_(rows, self.support)] = p
+            self.trajectory.append(full_p)
+        if self.corpora is not None:
+            assert corpus is not None
+            full_c = np.zeros(self.p0_full.shape, dtype=np.int64)
+            full_c[:, self.support] = corpus
+            self.corpora.append(full_c)
+        return at_vertex
+
+    def simulation(self, scheme: Scheme) -> Simulation:
+        sigma, deviation, sup, alive = (b.array() for b in self.buffers)
+        return Simulation(
+            scheme=scheme, initial=self.p0_full, sigma=sigma, deviation=deviation,
+            sup_norm=sup, support=alive.astype(np.int64), collapse_time=self.collapse_time,
+            collapse_token=self.collapse_token,
+            trajectory=None if self.trajectory is None else np.stack(self.trajectory),
+            corpus=None if self.corpora is None else np.stack(self.corpora))
 
 
 def _fill_forward(*buffers: _Buffer) -> tuple[NDArray[np.float64], ...]:
@@ -409,7 +343,7 @@ def collapse_times(
     times = np.full(rows, NOT_COLLAPSED, dtype=np.int64)
     tokens = np.full(rows, NOT_COLLAPSED, dtype=np.int64)
     bar = tqdm(total=rows, desc="runs collapsed", unit="run", leave=False,
-               disable=(None if progress is None else not progress))
+               disable=progress_disabled(progress))
     with bar:
         for m in range(1, limit + 1):
             counts = rng.multinomial(sizes[alive], probs)

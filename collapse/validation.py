@@ -124,3 +124,16 @@ def parse_numbers(name: str, text: str, kind: type = float) -> tuple[Any, ...]:
     if not values:
         raise ValueError(f"{name} must list at least one value, got {text!r}")
     return values
+
+
+def progress_disabled(progress: bool | None) -> bool | None:
+    """tqdm's ``disable=`` for the project's one progress flag: True shows the bar, False hides
+    it, None shows it only on a terminal (tqdm's own rule for ``disable=None``)."""
+    return None if progress is None else not progress
+
+
+def check_choice(name: str, value: object, choices: tuple[str, ...]) -> str:
+    """``value`` if it is one of ``choices`` (ValueError naming ``name`` and the choices)."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {{{', '.join(choices)}}}, got {value!r}")
+    return value

@@ -61,7 +61,7 @@ from collapse.rundir import (
     verify_checksums,
 )
 from collapse.settings import TYPE_WORDS
-from collapse.validation import check_int
+from collapse.validation import check_int, progress_disabled
 
 C = TypeVar("C")
 
@@ -204,7 +204,7 @@ def _run_locked(experiment: Experiment, out: Path, dev: torch.device, checkpoint
     start = time.perf_counter()
     bar = tqdm(range(experiment.first_generation, config.generations + 1),
                desc=f"{experiment.label} generations", unit="gen",
-               disable=(None if progress is None else not progress) or rank != 0)
+               disable=progress_disabled(progress) or rank != 0)
     for m in bar:
         d = gen_dir(out, m)
         d.mkdir(parents=True, exist_ok=True)

@@ -15,6 +15,7 @@ import torch
 from tqdm import tqdm
 
 from collapse.gpt.model import GPT
+from collapse.validation import progress_disabled
 
 
 def draw(logits: torch.Tensor, generator: torch.Generator | None = None, *,
@@ -110,4 +111,4 @@ def sample_sequences(model: GPT, count: int, start_token: int, *, seed: int,
 
 def batch_bar(total: int, desc: str, unit: str, progress: bool) -> tqdm:
     """The progress bar of a batched loop over ``total`` items (gone when it ends)."""
-    return tqdm(total=total, desc=desc, unit=unit, leave=False, disable=not progress)
+    return tqdm(total=total, desc=desc, unit=unit, leave=False, disable=progress_disabled(progress))

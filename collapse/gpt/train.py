@@ -42,6 +42,7 @@ from collapse.rundir import (
     read_run_file,
 )
 from collapse.settings import TYPE_WORDS
+from collapse.validation import progress_disabled
 
 MAX_GENERATIONS = 1000
 """Generations of a recursive run at most (the papers run 10 and 40; set-up grows with G²)."""
@@ -346,7 +347,7 @@ def train(
     local = config.batch_size // world
     bar = tqdm(range(start, config.max_iters), desc=desc, unit="it", leave=False,
                initial=start, total=config.max_iters,
-               disable=(None if progress is None else not progress) or rank != 0)
+               disable=progress_disabled(progress) or rank != 0)
     model.train()
     last_train = float("nan")
 

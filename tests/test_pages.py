@@ -1,0 +1,171 @@
+"""The page modules: found from the notebook's name, driven by the notebook's parameters, and
+every claim a rule that can fail.
+
+``CASES`` gives, for every claim and bookkeeping check of every page, summary numbers on which
+it must hold and numbers on which it must fail. A page that gains a claim without a case here
+fails ``test_every_claim_has_a_case``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from typing import Any
+
+import pytest
+from conftest import NOTEBOOKS
+
+from collapse import pages
+from collapse.notebook import notebook_spec
+from collapse.publish import check_arguments
+from collapse.report import Claim
+
+Summary = dict[str, Any]
+CASES: dict[str, tuple[Summary, Summary]] = {
+    # "<stem>.<claim key>": (numbers on which it holds, numbers on which it fails)
+    "seddik_fig1.total_collapse": ({"max_T": 90, "generations": 90},
+                                   {"max_T": 80, "generations": 90}),
+    "seddik_fig1.eq8_bounds": (
+        {"mean_bound_lower": 10.0, "mean_T": 12.0, "mean_bound_upper": 20.0},
+        {"mean_bound_lower": 10.0, "mean_T": 21.0, "mean_bound_upper": 20.0}),
+    "seddik_fig2.above_lower": ({"points_above_lower": 36, "points": 36},
+                                {"points_above_lower": 35, "points": 36}),
+    "seddik_fig2.below_upper": ({"points_below_upper": 36, "points": 36},
+                                {"points_below_upper": 0, "points": 36}),
+    "seddik_fig3.eq9_corrected": ({"max_abs_z_corrected": 3.9}, {"max_abs_z_corrected": 4.1}),
+    "seddik_fig3.no_collapse": ({"max_mean_sigma_over_s0": 1.2},
+                                {"max_mean_sigma_over_s0": 2.5}),
+    "seddik_fig3.deviation_grows_with_n": ({"final_deviation_step_min": 0.01},
+                                           {"final_deviation_step_min": -0.01}),
+    "seddik_fig4.eq9_corrected": ({"max_abs_z_corrected": 1.0}, {"max_abs_z_corrected": 9.0}),
+    "seddik_fig4.deviation_falls_with_s0": ({"final_deviation_step_max": -0.01},
+                                            {"final_deviation_step_max": 0.0}),
+    "seddik_fig5.ground_truth": ({"ground_truth_val_loss": 1.85},
+                                 {"ground_truth_val_loss": 2.1}),
+    "seddik_fig5.fully_drifts": ({"fully_drift_ratio": 2.0}, {"fully_drift_ratio": 1.2}),
+    "seddik_fig5.real_data_hold": (
+        {"fully_final_deviation": 0.5, "partially_final_deviation": 0.3},
+        {"fully_final_deviation": 0.3, "partially_final_deviation": 0.5}),
+    "seddik_fig5.generations": ({"generations": 10}, {"generations": 9}),
+    "seddik_fig5.provenance": ({"runs_with_provenance": 2, "runs": 2},
+                               {"runs_with_provenance": 1, "runs": 2}),
+    "seddik_fig6.fully_collapses": ({"fully_collapsed": 100, "runs": 100},
+                                    {"fully_collapsed": 99, "runs": 100}),
+    "seddik_fig6.window_collapses": (
+        {"recent_a_collapsed": 100, "recent_b_collapsed": 100, "runs": 100},
+        {"recent_a_collapsed": 100, "recent_b_collapsed": 98, "runs": 100}),
+    "seddik_fig6.window_delays": (
+        {"fully_mean_T": 17.0, "recent_a_mean_T": 18.0, "recent_b_mean_T": 20.0},
+        {"fully_mean_T": 17.0, "recent_a_mean_T": 21.0, "recent_b_mean_T": 19.0}),
+    "seddik_fig6.random_rarely_collapses": ({"random_collapsed": 1, "runs": 100},
+                                            {"random_collapsed": 20, "runs": 100}),
+    "theory_exact_chain.mean_T": ({"z_mean_T": -2.5}, {"z_mean_T": -3.5}),
+    "theory_exact_chain.law": ({"max_abs_z_cdf": 3.0}, {"max_abs_z_cdf": 5.0}),
+    "theory_exact_chain.eq6": ({"eq6_gap": 1e-15}, {"eq6_gap": 1e-6}),
+    "theory_exact_chain.prop1": ({"max_abs_prop1_error": 1e-15}, {"max_abs_prop1_error": 0.01}),
+    "theory_seddik_theorem1.sympy": ({"sym_passed": 5, "sym_total": 5},
+                                     {"sym_passed": 4, "sym_total": 5}),
+    "theory_seddik_theorem1.eq6": ({"sigma_max_abs_z": 2.0}, {"sigma_max_abs_z": 4.5}),
+    "theory_seddik_theorem1.eq7": ({"rho_within_bounds": 31, "rho_generations": 31},
+                                   {"rho_within_bounds": 30, "rho_generations": 31}),
+    "theory_seddik_theorem1.eq8": ({"T_within_bounds": 5, "T_sizes": 5},
+                                   {"T_within_bounds": 4, "T_sizes": 5}),
+    "theory_seddik_theorem2.proof_recursion": (
+        {"proof_checks_passed": 3, "proof_checks_total": 3},
+        {"proof_checks_passed": 2, "proof_checks_total": 3}),
+    "theory_seddik_theorem2.printed": ({"max_abs_z_printed": 1.0}, {"max_abs_z_printed": 150.0}),
+    "theory_seddik_theorem2.corrected": ({"max_abs_z_corrected": 1.0},
+                                         {"max_abs_z_corrected": 6.0}),
+    "theory_seddik_theorem3.eq11_sufficient": ({"eq11_sufficient": 8, "rows": 8},
+                                               {"eq11_sufficient": 7, "rows": 8}),
+    "theory_wang_theorem21.sympy": ({"sym_passed": 9, "sym_total": 9},
+                                    {"sym_passed": 8, "sym_total": 9}),
+    "theory_wang_theorem21.wrong_rejected": ({"wrong_passed": 1, "wrong_total": 3},
+                                             {"wrong_passed": 3, "wrong_total": 3}),
+    "theory_wang_theorem21.closed_form": ({"closed_form_max_error": 3e-15},
+                                          {"closed_form_max_error": 0.024}),
+    "wang_accumulate_subsample.replace_loses_more": (
+        {"replace_final_support": 5, "rates_final_support_min": 20},
+        {"replace_final_support": 20, "rates_final_support_min": 20}),
+    "wang_accumulate_subsample.settles": ({"rates_collapsed_share_max": 0.0},
+                                          {"rates_collapsed_share_max": 0.1}),
+    "wang_fig1.replace": ({"replace_max_error": 0.0}, {"replace_max_error": 0.5}),
+    "wang_fig1.accumulate": ({"accumulate_d0_max_error": 1e-16},
+                             {"accumulate_d0_max_error": 0.1}),
+    "wang_fig1.shares_sum": ({"shares_sum_max_error": 2e-16}, {"shares_sum_max_error": 1e-3}),
+    "wang_fig2.first_p_was": ({"replace_first_p_was": 0.7}, {"replace_first_p_was": 0.5}),
+    "wang_fig2.first_ppl": ({"replace_first_ppl": 30.0}, {"replace_first_ppl": 45.0}),
+    "wang_fig2.first_ended": ({"first_ended_share": 0.99}, {"first_ended_share": 0.9}),
+    "wang_fig2.replace_drifts": (
+        {"replace_first_corpus_gap": 0.01, "replace_last_corpus_gap": 0.1},
+        {"replace_first_corpus_gap": 0.1, "replace_last_corpus_gap": 0.01}),
+    "wang_fig2.generations": ({"generations_min": 12}, {"generations_min": 3}),
+    "wang_fig2.provenance": ({"runs_with_provenance": 2, "runs": 2},
+                             {"runs_with_provenance": 0, "runs": 2}),
+    "wang_fig3.first_ppl": ({"replace_first_ppl": 40.0}, {"replace_first_ppl": 40.5}),
+    "wang_fig3.replace_degrades": ({"replace_first_ppl": 30.0, "replace_last_ppl": 60.0},
+                                   {"replace_first_ppl": 30.0, "replace_last_ppl": 29.0}),
+    "wang_fig3.generations": ({"generations_min": 10}, {"generations_min": 2}),
+    "wang_fig3.provenance": ({"runs_with_provenance": 2, "runs": 2},
+                             {"runs_with_provenance": 1, "runs": 2}),
+    "wang_fig3.finite_ppl": ({"min_measured_ppl": 12.0}, {"min_measured_ppl": 0.9}),
+}
+
+
+def all_claims() -> dict[str, Claim]:
+    """``"<stem>.<key>"`` → every claim and bookkeeping check of every page."""
+    found: dict[str, Claim] = {}
+    for stem in pages.PAGES:
+        page = pages.load(stem)
+        checks = (*page.CLAIMS, *getattr(page, "BOOKKEEPING", ()))
+        keys = [c.key for c in checks]
+        assert len(set(keys)) == len(keys), f"{stem}: claim keys repeat"
+        found.update({f"{stem}.{c.key}": c for c in checks})
+    return found
+
+
+def test_every_claim_has_a_case() -> None:
+    assert set(all_claims()) == set(CASES)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_claim_holds_and_fails_on_its_cases(name: str) -> None:
+    claim = all_claims()[name]
+    holds, fails = CASES[name]
+    assert claim.holds(holds) is True
+    assert claim.holds(fails) is False
+
+
+@pytest.mark.parametrize("stem", pages.PAGES)
+def test_page_data_defaults_are_the_notebook_defaults(stem: str) -> None:
+    """The notebook's parameters cell is the one declaration: ``data()``'s keywords match it."""
+    declared = notebook_spec(NOTEBOOKS / f"{stem}.md").parameters
+    signature = inspect.signature(pages.load(stem).data).parameters
+    for name, parameter in declared.items():
+        assert name in signature, f"{stem}.data() lacks the notebook parameter {name}"
+        assert signature[name].default == parameter.default, name
+
+
+@pytest.mark.parametrize("stem", pages.PAGES)
+def test_notebook_is_prose_parameters_and_one_publish_call(stem: str) -> None:
+    text = (NOTEBOOKS / f"{stem}.md").read_text()
+    cells = re.findall(r"```\{code-cell\}[^\n]*\n(.*?)```", text, re.S)
+    code = [c for c in cells if "parameters" not in c.splitlines()[0]]
+    lines = [line for c in code for line in c.splitlines()
+             if line.strip() and not line.startswith(":")]
+    assert len(lines) <= 15, lines
+    assert sum(f'publish("{stem}"' in c for c in code) == 1
+
+
+def test_publish_takes_exactly_the_notebooks_parameters() -> None:
+    values = notebook_spec(NOTEBOOKS / "seddik_fig1.md").resolve("quick")
+    check_arguments("seddik_fig1", values)
+    with pytest.raises(TypeError, match="missing seed"):
+        check_arguments("seddik_fig1", {k: v for k, v in values.items() if k != "seed"})
+    with pytest.raises(TypeError, match="unknown windows"):
+        check_arguments("seddik_fig1", {**values, "windows": 3})
+
+
+def test_an_unknown_page_is_named() -> None:
+    with pytest.raises(ValueError, match="no page module for notebook 'seddik_fig7'"):
+        pages.load("seddik_fig7")
