@@ -143,7 +143,7 @@ def test_compact_model_perplexity_is_a_full_vocabulary_perplexity() -> None:
 
 def test_gpt_neo_shaped_configurations() -> None:
     small, big = GPT(NEO_1M.model_config()), GPT(NEO_33M.model_config())
-    assert 3.5e6 < small.num_parameters() < 3.8e6  # wang2024-notes.md: ~3.7M total
+    assert 3.5e6 < small.num_parameters() < 3.8e6  # GPT-Neo 1M: ~3.7M with embeddings
     assert 66e6 < big.num_parameters() < 69e6  # ~68.5M total, 28M non-embedding
     assert [b.attn.window for b in small.blocks] == [0, 256] * 4  # global / local alternate
 

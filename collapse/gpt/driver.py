@@ -196,8 +196,9 @@ mid-training checkpoint, deleted once the generation is complete)."""
 def _run_locked(experiment: Experiment, out: Path, dev: torch.device, checkpoint_every: int,
                 progress: bool | None, status: RunStatus, done: dict[int, dict[str, Any]],
                 extension: PendingExtension | None = None) -> dict[str, Any]:
-    """The generation loop under the lock: for each generation m, train it (or read its
-    record), let the experiment sample and measure, and rewrite the results."""
+    """The generation loop under the lock: for each generation m, train it
+    (:func:`_train_generation`) unless its record exists, then read its record, or sample the
+    corpus a longer run now needs from it (:func:`_completed_record`), and rewrite the results."""
     config = experiment.config
     rank, _ = rank_world()
     rows: list[dict[str, Any]] = []
@@ -208,44 +209,57 @@ def _run_locked(experiment: Experiment, out: Path, dev: torch.device, checkpoint
     for m in bar:
         d = gen_dir(out, m)
         d.mkdir(parents=True, exist_ok=True)
-        metrics_path = d / "metrics.json"
         barrier()
-        if not metrics_path.exists():
+        if not (d / "metrics.json").exists():
             if extension is not None:
                 extension.commit_before(m)
             status.update(generation=m)
-            t0 = time.perf_counter()
-            # a resumed generation's wall time counts only the part after the resume
-            resumed = (d / "partial.pt").exists()
-            data, facts = experiment.training_data(m)
-            model, history = train(config.train, data, *experiment.validation(m),
-                                   seed=config.seed * 1000 + m,
-                                   device=dev, checkpoint=d / "partial.pt",
-                                   checkpoint_every=checkpoint_every, progress=progress,
-                                   desc=f"generation {m}")
-            if rank != 0:
-                continue  # the other ranks only help training
-            weights = model.state_dict()
-            atomic_write(d / "model.pt", lambda handle: torch.save(weights, handle))  # noqa: B023
-            measured = experiment.after_training(m, model, progress is not False)
-            record = {"generation": m, **facts, **measured,
-                      "train_loss": history["train_loss"][-1],
-                      "wall_seconds": round(time.perf_counter() - t0, 3), "resumed": resumed,
-                      "curve": {"iter": history["iter"], "val_loss": history["val_loss"]},
-                      "format_version": FORMAT_VERSION,
-                      "files": checksums(d, skip=RECORD_FILES_SKIPPED)}
-            write_json_atomic(metrics_path, record)
-            (d / "partial.pt").unlink(missing_ok=True)
+            _train_generation(experiment, d, m, dev, checkpoint_every, progress, rank)
         if rank != 0:
-            continue
-        if m not in done:
-            done[m] = read_generation(d, m, experiment.record_fields)
-        elif m < config.generations and experiment.missing_samples(m):
-            done[m] = _sample_for_later(experiment, d, done[m], dev, progress)
+            continue  # the other ranks only help training
+        done[m] = _completed_record(experiment, d, m, done.get(m), dev, progress)
         rows.append(done[m])
         write_results(out, experiment, rows, dev, time.perf_counter() - start)
     barrier()
     return json.loads((out / "results.json").read_text()) if rank == 0 else {}
+
+
+def _train_generation(experiment: Experiment, d: Path, m: int, dev: torch.device,
+                      checkpoint_every: int, progress: bool | None, rank: int) -> None:
+    """Train generation m in folder ``d`` (resuming ``partial.pt``), let the experiment sample
+    and measure, and write its record ``metrics.json`` last: the mark of a finished generation."""
+    config = experiment.config
+    t0 = time.perf_counter()
+    # a resumed generation's wall time counts only the part after the resume
+    resumed = (d / "partial.pt").exists()
+    data, facts = experiment.training_data(m)
+    model, history = train(config.train, data, *experiment.validation(m),
+                           seed=config.seed * 1000 + m, device=dev, checkpoint=d / "partial.pt",
+                           checkpoint_every=checkpoint_every, progress=progress,
+                           desc=f"generation {m}")
+    if rank != 0:
+        return
+    weights = model.state_dict()
+    atomic_write(d / "model.pt", lambda handle: torch.save(weights, handle))
+    measured = experiment.after_training(m, model, progress is not False)
+    record = {"generation": m, **facts, **measured, "train_loss": history["train_loss"][-1],
+              "wall_seconds": round(time.perf_counter() - t0, 3), "resumed": resumed,
+              "curve": {"iter": history["iter"], "val_loss": history["val_loss"]},
+              "format_version": FORMAT_VERSION,
+              "files": checksums(d, skip=RECORD_FILES_SKIPPED)}
+    write_json_atomic(d / "metrics.json", record)
+    (d / "partial.pt").unlink(missing_ok=True)
+
+
+def _completed_record(experiment: Experiment, d: Path, m: int, known: dict[str, Any] | None,
+                      dev: torch.device, progress: bool | None) -> dict[str, Any]:
+    """Generation m's record: read (and checked) from ``d`` the first time; for a run being
+    extended, completed with the corpus its next generation needs, sampled from its model."""
+    if known is None:
+        return read_generation(d, m, experiment.record_fields)
+    if m < experiment.config.generations and experiment.missing_samples(m):
+        return _sample_for_later(experiment, d, known, dev, progress)
+    return known
 
 
 def _sample_for_later(experiment: Experiment, d: Path, record: dict[str, Any],

@@ -33,8 +33,9 @@ END_OF_TEXT = "<|endoftext|>"
 END_OF_TEXT_ID = 50256
 VOCAB_SIZE = 50257
 
-# GPT-Neo-shaped configurations (wang2024-notes.md §4.3): vocabulary 50,257, tied embeddings,
-# alternating global / local attention with window 256, context 512 here (the models allow 2048).
+# GPT-Neo-shaped configurations (Wang et al.'s public code; the scale table of the Wang Fig. 2
+# page): vocabulary 50,257, tied embeddings, alternating global / local attention with window
+# 256, context 512 here (the models allow 2048).
 NEO_SHAPES = {"1m": {"n_layer": 8, "n_head": 16, "n_embd": 64},
               "33m": {"n_layer": 4, "n_head": 16, "n_embd": 768}}
 _NEO = {"block_size": 512, "vocab_size": VOCAB_SIZE, "dropout": 0.0, "window": 256,

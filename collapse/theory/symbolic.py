@@ -293,7 +293,7 @@ def check_seddik_eq9() -> list[Check]:
     ]
 
 
-# --- Wang et al. Theorem 2.1 (count model, wang2024-notes.md §3) --------------------------------
+# --- Wang et al. Theorem 2.1 (count model, reconstructed: notebooks/theory_wang_theorem21.md) -
 
 k_sym = sp.Symbol("k", positive=True)
 alpha_f = sp.Function("alpha")  # α[j]: over-production of the context x by LM_j
