@@ -10,10 +10,11 @@ STAMP := $(VENV)/.installed
 # Not in a _static/ folder: Jupyter Book would add every .js found there to every page.
 MATHJAX := .cache/static/mathjax/tex-mml-chtml.js
 
-.PHONY: help venv test lint book serve baselines clean browser-test
+.PHONY: help venv test test-fast lint book serve baselines clean browser-test
 
 help:
 	@echo "make test       set up .venv, run the whole test suite (with image comparisons)"
+	@echo "make test-fast  the same without the slow tests (trainer integration, notebook runs)"
 	@echo "make book       set up .venv, build the Jupyter Book into _build/html (warnings = errors)"
 	@echo "make lint       ruff and mypy"
 	@echo "make baselines  regenerate the data and image baselines of the figure tests"
@@ -33,6 +34,10 @@ venv: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The loop while changing one page: everything but trainer integration and notebook executions.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check collapse tests benchmarks browser_tests book/_ext

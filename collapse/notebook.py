@@ -151,6 +151,9 @@ class NotebookSpec:
     path: Path
     parameters: dict[str, Parameter]
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    stated: dict[str, str] = field(default_factory=dict)
+    """Parameters whose value the paper states (in the ``paper`` profile), and where it says so
+    (front matter ``collapse.stated``); every other value is our choice."""
 
     def resolve(
         self, profile: str = DEFAULT_PROFILE, overrides: Mapping[str, Any] | None = None
@@ -298,7 +301,17 @@ def notebook_spec(path: str | os.PathLike[str]) -> NotebookSpec:
             raise NotebookFormatError(f"{path.name}: profile {name!r} must map parameter names "
                                       f"to values, got {values!r}")
         profiles[str(name)] = dict(values or {})
-    spec = NotebookSpec(path=path, parameters=params, profiles=profiles)
+    stated = settings.get("stated", {}) or {}
+    if not isinstance(stated, dict) or not all(isinstance(v, str) for v in stated.values()):
+        raise NotebookFormatError(f"{path.name}: front matter collapse.stated must map "
+                                  f"parameter names to where the paper states them")
+    unknown = sorted(set(stated) - set(params))
+    if unknown or (stated and PAPER_VALUES_PROFILE not in profiles):
+        raise NotebookFormatError(f"{path.name}: collapse.stated names "
+                                  + (f"unknown parameters {unknown}" if unknown
+                                     else "values of a paper profile the notebook lacks"))
+    spec = NotebookSpec(path=path, parameters=params, profiles=profiles,
+                        stated={str(k): v for k, v in stated.items()})
     for name in profiles:  # a typo in a profile is the notebook's bug: report it early
         try:
             spec.resolve(name)

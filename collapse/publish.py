@@ -22,6 +22,7 @@ from collapse import pages
 from collapse.plotting import downloads_dir, export
 from collapse.report import (
     NOTEBOOKS,
+    REPRODUCTION,
     page_spec,
     page_verdict,
     relative_to_root,
@@ -93,7 +94,8 @@ def publish(name: str, **values: Any) -> None:
     context = dict(page.report_context(values)) if hasattr(page, "report_context") else {}
     rerun = context.pop("rerun", None) or rerun_command(page_spec(name), values)
     verdict = page_verdict(name, page.CLAIMS, summary, values,
-                           bookkeeping=getattr(page, "BOOKKEEPING", ()), **context)
+                           bookkeeping=getattr(page, "BOOKKEEPING", ()),
+                           kind=getattr(page, "KIND", REPRODUCTION), **context)
     glue(f"{name}_verdict", Markdown(verdict.box()), display=False)
     glue(f"{name}_parameters", Markdown(verdict.parameters), display=False)
     for key, value in verdict.status().items():

@@ -31,9 +31,20 @@ REPRODUCED = "reproduced"
 QUALITATIVE = "reproduced qualitatively at reduced scale"
 PARTLY = "partly reproduced"
 NOT_REPRODUCED = "not reproduced"
-VERDICTS = (REPRODUCED, QUALITATIVE, PARTLY, NOT_REPRODUCED)
+REPRODUCTION = "reproduction"
+KIND_LABELS = {
+    "extension": "extension (an experiment in neither paper)",
+    "reconstruction": "reconstruction (from the paper's summary)",
+    "erratum found": "erratum found",
+    "bound vacuous": "bound vacuous at the paper's values",
+    "schematic": "schematic (computed from the definitions)",
+}
+"""Pages that are not reproductions say what they are instead of "reproduced" (a page module's
+``KIND``); their claims, if any, are listed as for any page."""
+VERDICTS = (REPRODUCED, QUALITATIVE, PARTLY, NOT_REPRODUCED, *KIND_LABELS.values())
 _VERDICT_CLASS = {REPRODUCED: "verdict-reproduced", QUALITATIVE: "verdict-qualitative",
-                  PARTLY: "verdict-partly", NOT_REPRODUCED: "verdict-not"}
+                  PARTLY: "verdict-partly", NOT_REPRODUCED: "verdict-not",
+                  **{label: "verdict-kind" for label in KIND_LABELS.values()}}
 
 SETTINGS_NOT_SCALE = frozenset({"progress", "seed", "device"})
 """Parameters that change neither what is computed nor its size (a different seed is another
@@ -61,11 +72,36 @@ def readable(x: float, digits: int = 2) -> str:
     return f"{mantissa} × 10{str(exponent).translate(_SUPERSCRIPT)}"
 
 
-def judge(claims: Mapping[str, bool], reduced: bool) -> str:
-    """Every claim holds → reproduced (qualitatively, if ``reduced``); some → partly; none → not."""
+CONFIRMED = "confirmed"
+REFUTED = "refuted"
+UNRESOLVED = "not resolved at this precision"
+OUTCOMES = (CONFIRMED, REFUTED, UNRESOLVED)
+"""What a claim's rule concludes on the page's numbers."""
+_MARK = {CONFIRMED: "✓", REFUTED: "✗", UNRESOLVED: "?"}
+
+
+def outcome_of(value: bool | str | None) -> str:
+    """A rule's result as an outcome: True → confirmed, False → refuted, None → not resolved."""
+    if isinstance(value, str):
+        if value not in OUTCOMES:
+            raise ValueError(f"an outcome is one of {OUTCOMES}, got {value!r}")
+        return value
+    return UNRESOLVED if value is None else (CONFIRMED if value else REFUTED)
+
+
+def judge(claims: Mapping[str, bool | str | None], reduced: bool,
+          kind: str = REPRODUCTION) -> str:
+    """Every claim confirmed → reproduced (qualitatively, if ``reduced``); some → partly; none
+    → not reproduced (a claim not resolved at this precision counts as not confirmed). A page
+    of another ``kind`` (:data:`KIND_LABELS`) is labelled as such."""
+    if kind != REPRODUCTION:
+        if kind not in KIND_LABELS:
+            raise ValueError(f"kind must be {REPRODUCTION} or one of {sorted(KIND_LABELS)}, "
+                             f"got {kind!r}")
+        return KIND_LABELS[kind]
     if not claims:
         raise ValueError("a page needs at least one claim to be judged")
-    held = sum(bool(v) for v in claims.values())
+    held = sum(outcome_of(v) == CONFIRMED for v in claims.values())
     if held == len(claims):
         return QUALITATIVE if reduced else REPRODUCED
     return PARTLY if held else NOT_REPRODUCED
@@ -124,13 +160,23 @@ def detect_profile(spec: NotebookSpec, values: Mapping[str, Any]) -> str:
     return "custom"
 
 
+AT_LEAST = frozenset({"runs"})
+"""Parameters where more than the paper's value is no departure from it: more runs resolve the
+same statement more precisely."""
+
+
 def paper_differences(spec: NotebookSpec, values: Mapping[str, Any]) -> list[str] | None:
-    """``["n = 100 (paper: 1000)", …]``, or None where the paper states no values for the page."""
-    if PAPER_VALUES_PROFILE not in spec.profiles:
+    """``["n = 100 (paper: 1000)", …]`` over the values the paper states (``spec.stated``), or
+    None where it states none for the page. More runs than the paper's are no difference."""
+    if not spec.stated:
         return None
     paper = spec.resolve(PAPER_VALUES_PROFILE)
+
+    def differs(k: str) -> bool:
+        return values[k] < paper[k] if k in AT_LEAST else values[k] != paper[k]
+
     return [f"{k} = {values[k]} (paper: {paper[k]})" for k in spec.parameters
-            if k not in SETTINGS_NOT_SCALE and k in values and values[k] != paper[k]]
+            if k in spec.stated and k not in SETTINGS_NOT_SCALE and k in values and differs(k)]
 
 
 def rerun_command(spec: NotebookSpec, values: Mapping[str, Any]) -> str:
@@ -145,33 +191,42 @@ def rerun_command(spec: NotebookSpec, values: Mapping[str, Any]) -> str:
 
 
 def parameters_table(spec: NotebookSpec, values: Mapping[str, Any]) -> str:
-    """Markdown: each parameter's value on this page, the paper's value, the allowed range."""
-    paper = (spec.resolve(PAPER_VALUES_PROFILE) if PAPER_VALUES_PROFILE in spec.profiles
-             else None)
+    """Markdown: each parameter's value on this page, the paper's value where the paper states
+    it (and where), "not stated (our choice)" elsewhere, the allowed range."""
+    paper = spec.resolve(PAPER_VALUES_PROFILE) if spec.stated else {}
     rows = ["| parameter | value here | the paper | allowed | meaning |", "|---|---|---|---|---|"]
     for key, p in spec.parameters.items():
         if key not in values:
             continue
-        stated = "—" if paper is None or key in SETTINGS_NOT_SCALE else f"`{paper[key]}`"
+        if key in SETTINGS_NOT_SCALE:
+            stated = "—"
+        elif key in spec.stated:
+            stated = f"`{paper[key]}` ({spec.stated[key]})"
+        else:
+            stated = "not stated (our choice)"
         allowed = p.allowed().replace("|", "\\|")
         rows.append(f"| `{key}` | `{values[key]}` | {stated} | {allowed} | "
                     f"{p.help.replace('|', '/')} |")
     return "\n".join(rows)
 
 
-def verdict_box(verdict: str, claims: Mapping[str, bool], bookkeeping: Mapping[str, bool],
-                scale: str, computed: Computed, profile: str) -> str:
-    """MyST for the box under the page title."""
-    claim_lines = [f"- {'✓' if ok else '✗'} {text}" for text, ok in claims.items()]
+def verdict_box(verdict: str, claims: Mapping[str, bool | str | None],
+                bookkeeping: Mapping[str, bool], scale: str, computed: Computed,
+                profile: str) -> str:
+    """MyST for the box under the page title: ✓ confirmed, ✗ refuted, ? not resolved."""
+    claim_lines = []
+    for text, value in claims.items():
+        outcome = outcome_of(value)
+        claim_lines.append(f"- {_MARK[outcome]} {text}"
+                           + ("" if outcome == CONFIRMED else f" (*{outcome}*)"))
     kept = sum(bool(v) for v in bookkeeping.values())
     lines = [
         f":::{{admonition}} Verdict: {verdict}",
         f":class: verdict {_VERDICT_CLASS[verdict]}",
         "",
-        "The paper's claims, tested on this page's numbers:",
-        "",
-        *claim_lines,
-        "",
+        *(["The paper's claims, tested on this page's numbers:", "", *claim_lines, ""]
+          if claim_lines else ["No statement of the paper is tested on this page; its bookkeeping "
+                               "checks test the computation itself.", ""]),
         f"**Scale:** {scale}. **Computed:** {computed.line()} ({computed.source}, `{profile}` "
         "profile)."
         + (f" Bookkeeping: {kept} of {len(bookkeeping)} passed." if bookkeeping else ""),
@@ -200,15 +255,21 @@ class Claim:
     """One statement a page tests: its text in the verdict box and its rule.
 
     ``rule`` reads only the page's summary numbers (the same numbers the prose quotes) and
-    returns whether the statement holds on them; thresholds live in the rule, written once.
+    returns True (confirmed), False (refuted) or None (not resolved at this precision: the
+    comparison is within its uncertainty); thresholds live in the rule, written once.
     """
 
     key: str
     text: str
-    rule: Callable[[Mapping[str, Any]], bool]
+    rule: Callable[[Mapping[str, Any]], bool | None]
+
+    def outcome(self, summary: Mapping[str, Any]) -> str:
+        """:data:`CONFIRMED`, :data:`REFUTED` or :data:`UNRESOLVED` (the rule returned None)."""
+        value = self.rule(summary)
+        return outcome_of(None if value is None else bool(value))
 
     def holds(self, summary: Mapping[str, Any]) -> bool:
-        return bool(self.rule(summary))
+        return self.outcome(summary) == CONFIRMED
 
 
 @dataclass(frozen=True)
@@ -217,7 +278,7 @@ class PageVerdict:
 
     name: str
     verdict: str
-    claims: dict[str, bool]
+    claims: dict[str, str]
     bookkeeping: dict[str, bool]
     scale: str
     reduced: bool
@@ -233,9 +294,10 @@ class PageVerdict:
 
     def status(self) -> dict[str, str]:
         """The fields of the intro's status table (glued as ``<name>_status_<field>``)."""
-        held = sum(self.claims.values())
+        held = sum(v == CONFIRMED for v in self.claims.values())
         kept = sum(self.bookkeeping.values())
-        return {"verdict": self.verdict, "claims": f"{held}/{len(self.claims)}",
+        return {"verdict": self.verdict,
+                "claims": f"{held}/{len(self.claims)}" if self.claims else "—",
                 "bookkeeping": f"{kept}/{len(self.bookkeeping)}" if self.bookkeeping else "—",
                 "scale": "reduced" if self.reduced else (
                     "paper's" if self.differences == [] else "—"),
@@ -245,7 +307,7 @@ class PageVerdict:
 def page_verdict(name: str, claims: Sequence[Claim], summary: Mapping[str, Any],
                  values: Mapping[str, Any], *, bookkeeping: Sequence[Claim] = (),
                  scale: str | None = None, reduced: bool | None = None,
-                 computed: Computed | None = None) -> PageVerdict:
+                 computed: Computed | None = None, kind: str = REPRODUCTION) -> PageVerdict:
     """Judge page ``name`` (``notebooks/<name>.md``) on ``summary`` at parameter ``values``.
 
     ``scale``/``reduced`` default to a comparison of ``values`` with the notebook's ``paper``
@@ -263,9 +325,9 @@ def page_verdict(name: str, claims: Sequence[Claim], summary: Mapping[str, Any],
             scale = "the paper's values"
     if reduced is None:
         reduced = bool(differences)
-    held = {c.text: c.holds(summary) for c in claims}
+    held = {c.text: c.outcome(summary) for c in claims}
     return PageVerdict(
-        name=name, verdict=judge(held, reduced), claims=held,
+        name=name, verdict=judge(held, reduced, kind), claims=held,
         bookkeeping={c.text: c.holds(summary) for c in bookkeeping}, scale=scale,
         reduced=reduced, differences=differences, computed=computed or Computed.this_build(),
         profile=detect_profile(spec, values), parameters=parameters_table(spec, values))

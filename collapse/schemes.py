@@ -16,13 +16,17 @@ AccumulateSubsample(N, k)   a uniform subsample of size N of the corpus D0 ∪ S
 Accumulate(n, N)            N·1{t = 0} + n·1{1 ≤ t ≤ m−1}: keep everything
 ==========================  =============================================================
 
-Sampling convention (the papers leave it open; we choose and document it). Every data set is
-generated once and kept: the real data is one fixed sample of p^(0) (so p^(1) is its empirical
-distribution, as in the proof of Seddik et al. Theorem 2), and the synthetic samples of model t
-are one fixed corpus S_t (as in Wang et al.), reused by every later generation that trains on
-them (Most Recent K reuses S_t in K consecutive generations). The one exception is Randomly
-Sampled, whose definition draws each of the n samples from a model g_i chosen at random: we draw
-it afresh from p^(g_i), so its training set is n samples of the mixture (1/m)·Σ_t p^(t).
+Sampling convention (the papers leave it open). For the schemes that train on one model's
+samples (Fully and Partially Synthetic) and the corpus schemes (Accumulate, Accumulate-Subsample)
+every data set is drawn once and kept: the real data is one fixed sample of p^(0) (so p^(1) is
+its empirical distribution, as in the proof of Seddik et al. Theorem 2), and the synthetic
+samples of model t are one fixed corpus S_t (as in Wang et al.). For the two schemes that mix
+several models, Most Recent K and Randomly Sampled, eq. (5) can be read two ways
+(:data:`DRAWS`): ``fresh`` (the default of both), each generation draws its own samples from
+the models it uses, the real ones from p^(0) itself; ``reused``, each model's samples, and the
+real data, are drawn once and every later generation takes its share from them, as the indexing
+of y_l^(t) by the model t alone suggests. The two agree for K = 1. Seddik et al. Figure 6's page
+shows which reading reproduces which of the paper's statements.
 """
 
 from __future__ import annotations
@@ -169,7 +173,7 @@ class MostRecent(Scheme):
 
     n: int
     K: int
-    draws: str = "reused"
+    draws: str = "fresh"
     name: ClassVar[str] = "Most Recent K"
 
     def __post_init__(self) -> None:

@@ -110,6 +110,7 @@ def test_training_reduces_the_loss_and_is_deterministic() -> None:
     assert h1["val_loss"][-1] < np.log(65) - 0.5  # well below the uniform loss
 
 
+@pytest.mark.slow
 def test_two_process_ddp_trains_the_same_model_as_one_process(tmp_path: Path) -> None:
     sys.path.insert(0, str(Path(__file__).parent))
     from ddp_worker import TINY, tiny_data
@@ -162,6 +163,7 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_and_ends_with_identical_numbers(reference: Path,
                                                             tmp_path: Path) -> None:
 
@@ -183,6 +185,7 @@ def test_killed_run_resumes_and_ends_with_identical_numbers(reference: Path,
     assert _resumed(killed) == [False, False, True, False] and not any(_resumed(reference))
 
 
+@pytest.mark.slow
 def test_a_finished_run_extended_to_more_generations_equals_a_longer_run(
         reference: Path, tmp_path: Path) -> None:
     extended = tmp_path / "extended"
@@ -240,6 +243,7 @@ def test_corpus_shorter_than_block_is_refused() -> None:
         Batcher(np.zeros((4, 10), dtype=np.int64), 16, 0)
 
 
+@pytest.mark.slow
 def test_recursive_pipeline_runs_under_torchrun_with_two_processes(tmp_path: Path) -> None:
     out = tmp_path / "ddp_run"
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}

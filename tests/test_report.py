@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from collapse.report import (
+    KIND_LABELS,
     NOT_REPRODUCED,
     PARTLY,
     QUALITATIVE,
@@ -45,16 +46,36 @@ def test_parameters_table_shows_value_paper_and_range() -> None:
     fig1, theorem2 = page_spec("seddik_fig1"), page_spec("theory_seddik_theorem2")
     table = parameters_table(fig1, {**fig1.resolve("book"), "n": 100})
     row = next(line for line in table.splitlines() if line.startswith("| `n` "))
-    assert row.startswith("| `n` | `100` | `1000` | an int in [2, 20000] |")
-    assert "| `runs` | `200000` | — |" in parameters_table(theorem2, theorem2.resolve("book"))
+    assert row.startswith("| `n` | `100` | `1000` (Fig. 1 caption) | an int in [2, 20000] |")
+    concentration = next(line for line in table.splitlines() if "`concentration`" in line)
+    assert "| not stated (our choice) |" in concentration
+    assert ("| `runs` | `200000` | not stated (our choice) |"
+            in parameters_table(theorem2, theorem2.resolve("book")))
+
+
+def test_more_runs_than_the_papers_are_no_departure_from_it() -> None:
+    fig6 = page_spec("seddik_fig6")
+    book = fig6.resolve("book")
+    assert book["runs"] > 100 and paper_differences(fig6, book) == []
+    assert paper_differences(fig6, {**book, "runs": 50}) == ["runs = 50 (paper: 100)"]
+    assert paper_differences(fig6, {**book, "window_a": 3}) == []  # not stated: our choice
+
+
+def test_pages_that_are_not_reproductions_say_what_they_are() -> None:
+    assert judge({}, reduced=False, kind="schematic") == KIND_LABELS["schematic"]
+    assert judge({"a": True}, reduced=True, kind="extension") == KIND_LABELS["extension"]
+    assert judge({"a": None, "b": True}, reduced=False) == PARTLY  # not resolved ≠ confirmed
+    with pytest.raises(ValueError, match="kind must be"):
+        judge({"a": True}, reduced=False, kind="sketch")
 
 
 def test_verdict_box_lists_each_claim_with_its_mark() -> None:
-    box = verdict_box(PARTLY, {"holds": True, "fails": False}, {"files": True},
+    box = verdict_box(PARTLY, {"holds": True, "fails": False, "open": None}, {"files": True},
                       "the paper's values", Computed("cpu", "abc1234", "2026-12-01"), "book")
+    assert "- ? open (*not resolved at this precision*)" in box
     assert ":::{admonition} Verdict: partly reproduced" in box
     assert ":class: verdict verdict-partly" in box
-    assert "- ✓ holds" in box and "- ✗ fails" in box
+    assert "- ✓ holds" in box and "- ✗ fails (*refuted*)" in box
     assert "cpu · abc1234 · 2026-12-01" in box and "Bookkeeping: 1 of 1 passed" in box
 
 

@@ -193,6 +193,7 @@ def test_a_non_finite_loss_fails_the_run_and_marks_nothing_complete(
 
 # ---- notebook runs are atomic --------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_failed_notebook_run_never_replaces_the_previous_results(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     notebook = tmp_path / "flaky.md"
@@ -227,6 +228,7 @@ def test_a_bad_parameter_leaves_an_earlier_run_as_it_was(tmp_path: Path) -> None
     assert _files(out) == before
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_signal_during_collapse_run_keeps_both_runs_and_says_so(tmp_path: Path,
                                                                  sig: signal.Signals) -> None:
@@ -256,6 +258,7 @@ def test_a_signal_during_collapse_run_keeps_both_runs_and_says_so(tmp_path: Path
     assert record["status"] == "interrupted" and record["parameters"]["seconds"] == 60.0
 
 
+@pytest.mark.slow
 def test_sigterm_during_training_checkpoints_and_exits_143(tmp_path: Path) -> None:
     out = tmp_path / "run"
     proc = subprocess.Popen([*CLI, *QUICK, "--set", "max_iters", "100000", "--set",
@@ -440,6 +443,7 @@ def _execute_in_process(path: Path, values: dict[str, Any], out: Path) -> dict[s
 @pytest.mark.slow
 @pytest.mark.parametrize(("stem", "name", "value"), _executed_ends(),
                          ids=[f"{s}-{n}={v}" for s, n, v in _executed_ends()])
+@pytest.mark.slow
 def test_both_ends_of_every_range_run(stem: str, name: str, value: object, tmp_path: Path,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """The notebook's code runs at the end of a declared range (runs, generations and n_max at

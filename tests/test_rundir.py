@@ -111,6 +111,7 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_ctrl_c_keeps_a_checkpoint_and_the_same_command_resumes(reference: Path,
                                                                  tmp_path: Path) -> None:
     out = tmp_path / "run"
@@ -225,6 +226,7 @@ DAMAGE = [
 
 @pytest.mark.parametrize(("name", "damage", "prepare", "message"), DAMAGE,
                          ids=[f"{d[0]}-{d[1].__name__.strip('_')}" for d in DAMAGE])
+@pytest.mark.slow
 def test_a_damaged_file_is_named_with_what_to_do(finished: Path, tmp_path: Path, name: str,
                                                  damage: Callable[[Path], None],
                                                  prepare: Callable[[Path], object] | None,
@@ -248,6 +250,7 @@ def test_a_damaged_file_is_named_with_what_to_do(finished: Path, tmp_path: Path,
         {p: b for p, b in before.items() if p not in bookkeeping}  # nothing else touched
 
 
+@pytest.mark.slow
 def test_a_damaged_story_corpus_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]
                                         ) -> None:
     run = tmp_path / "stories"

@@ -174,6 +174,7 @@ def test_sampled_stories_stop_at_end_of_text_and_respect_the_cap(capsys) -> None
         sample_stories(model, vocab, 1, max_new_tokens=16, seed=0)
 
 
+@pytest.mark.slow
 def test_stories_pipeline_runs_two_generations_of_both_paradigms(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from collapse.gpt.wang_experiment import StoriesConfig, run_stories_recursive
 

@@ -185,13 +185,19 @@ def plot(data: Fig1Data) -> Figure:
 
 def summary(data: Fig1Data) -> dict[str, float | int]:
     s = data.summary()
-    return {**s, "ratio_to_lower": s["mean_T"] / s["mean_bound_lower"],
+    se = float(data.collapse_time.std(ddof=1) / np.sqrt(data.contexts))
+    return {**s, "se_T": se, "ratio_to_lower": s["mean_T"] / s["mean_bound_lower"],
             "ratio_to_upper": s["mean_T"] / s["mean_bound_upper"]}
 
 
 CLAIMS = (
-    Claim("total_collapse", "every context collapses onto a vertex (total collapse)",
+    Claim("eq8_bounds", "eq. (8): the mean collapse time over the contexts lies within the mean "
+          "of their bounds (2 SE of slack)",
+          lambda s: s["mean_bound_lower"] - 2 * s["se_T"] <= s["mean_T"]
+          <= s["mean_bound_upper"] + 2 * s["se_T"]),
+)
+BOOKKEEPING = (
+    # the run continues until the last context collapses: this holds by construction
+    Claim("total_collapse", "every context ends on a vertex (the run stops only then)",
           lambda s: s["max_T"] == s["generations"]),
-    Claim("eq8_bounds", "mean collapse time within the bounds of eq. (8)",
-          lambda s: s["mean_bound_lower"] <= s["mean_T"] <= s["mean_bound_upper"]),
 )

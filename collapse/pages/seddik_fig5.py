@@ -222,17 +222,17 @@ def markdown(data: Fig5Data, values: Mapping[str, Any]) -> dict[str, str]:
 
 
 CLAIMS = (
-    Claim("ground_truth",
-          r"the ground truth $p^{(0)}$ has learned the text: ≤ 1.9 nats on held-out Shakespeare",
-          lambda s: s["ground_truth_val_loss"] <= 1.9),
     Claim("fully_drifts", r"Fully Synthetic drifts: the deviation from $p^{(1)}$ at the last "
           "generation is over 1.5 × generation 2's", lambda s: s["fully_drift_ratio"] > 1.5),
     Claim("real_data_hold",
           "real data hold the model closer: Fully deviates more than Partially at the end",
           lambda s: s["fully_final_deviation"] > s["partially_final_deviation"]),
-    Claim("generations", "at least 10 generations", lambda s: s["generations"] >= 10),
 )
-BOOKKEEPING = (
+BOOKKEEPING = (  # our quality targets, not the paper's claims
+    Claim("ground_truth",
+          r"the ground truth $p^{(0)}$ has learned the text: ≤ 1.9 nats on held-out Shakespeare",
+          lambda s: s["ground_truth_val_loss"] <= 1.9),
+    Claim("generations", "at least 10 generations", lambda s: s["generations"] >= 10),
     Claim("provenance", "result files carry provenance",
           lambda s: s["runs_with_provenance"] == s["runs"]),
 )

@@ -134,6 +134,7 @@ def markdown(data: Theorem2Data, values: Mapping[str, Any]) -> dict[str, str]:
     return {"sympy": symbolic.checks_markdown(list(sympy_checks()))}
 
 
+KIND = "erratum found"
 CLAIMS = (
     Claim("proof_recursion",
           "the per-token recursion of the proof (eq. 15), verified symbolically",

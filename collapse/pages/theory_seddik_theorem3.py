@@ -143,6 +143,7 @@ def summary(data: Theorem3Page) -> dict[str, float | int | str]:
             "bound_paper_text": readable(c["bound_paper"], 3)}
 
 
+KIND = "bound vacuous"
 CLAIMS = (
     Claim("eq11_sufficient",
           "every n allowed by eq. (11) satisfies the Theorem 3 bound (all settings)",

@@ -115,6 +115,7 @@ def summary(data: AccumulateSubsampleData) -> dict[str, float | int]:
     return data.summary()
 
 
+KIND = "extension"
 CLAIMS = (
     Claim("replace_loses_more",
           "Replace loses more tokens than Accumulate-Subsample at every rate (Theorem 2.1: under "

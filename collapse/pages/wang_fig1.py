@@ -108,13 +108,13 @@ def summary(data: WangFig1Data) -> dict[str, float | int]:
                                               abs(data.accumulate.sum(axis=1) - 1).max()))}
 
 
-CLAIMS = (
+KIND = "schematic"
+CLAIMS: tuple[Claim, ...] = ()
+BOOKKEEPING = (
     Claim("replace", "Replace: generation m trains on D0 (m = 1), then on the previous "
           "generation's data only", lambda s: s["replace_max_error"] < 1e-8),
     Claim("accumulate", "Accumulate-Subsample: D0 keeps the share 1/(1 + (m − 1)k) of generation "
           "m's training set", lambda s: s["accumulate_d0_max_error"] < 1e-8),
-)
-BOOKKEEPING = (
     Claim("shares_sum", "every training set's shares sum to 1",
           lambda s: s["shares_sum_max_error"] < 1e-12),
 )

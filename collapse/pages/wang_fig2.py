@@ -315,14 +315,16 @@ GENERATIONS_CLAIM = Claim("generations", "at least 10 generations in every run",
 PROVENANCE = Claim("provenance", "every run has provenance",
                    lambda s: s["runs_with_provenance"] == s["runs"])
 CLAIMS = (
+    Claim("replace_drifts",
+          "Replace drifts: the last generation is farther from the corpus value than generation 1",
+          lambda s: s["replace_last_corpus_gap"] > s["replace_first_corpus_gap"]),
+)
+BOOKKEEPING = (  # our quality targets for the first generation, not the paper's claims
     Claim("first_p_was", "generation 1 has learned p(was ∣ there): ≥ 0.6",
           lambda s: s["replace_first_p_was"] >= 0.6),
     FIRST_PPL_CLAIM,
     Claim("first_ended", "generation 1 writes whole stories: ≥ 95 % end by themselves",
           lambda s: s["first_ended_share"] >= 0.95),
-    Claim("replace_drifts",
-          "Replace drifts: the last generation is farther from the corpus value than generation 1",
-          lambda s: s["replace_last_corpus_gap"] > s["replace_first_corpus_gap"]),
     GENERATIONS_CLAIM,
+    PROVENANCE,
 )
-BOOKKEEPING = (PROVENANCE,)

@@ -53,12 +53,12 @@ def report_context(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 CLAIMS = (
-    wang_fig2.FIRST_PPL_CLAIM,
     Claim("replace_degrades", "Replace degrades: perplexity rises from generation 1 to the last",
           lambda s: s["replace_last_ppl"] > s["replace_first_ppl"]),
-    wang_fig2.GENERATIONS_CLAIM,
 )
-BOOKKEEPING = (
+BOOKKEEPING = (  # our quality targets and checks, not the paper's claims
+    wang_fig2.FIRST_PPL_CLAIM,
+    wang_fig2.GENERATIONS_CLAIM,
     wang_fig2.PROVENANCE,
     Claim("finite_ppl", "perplexities are finite and above 1",
           lambda s: s["min_measured_ppl"] > 1),
