@@ -34,9 +34,9 @@ NOT_REPRODUCED = "not reproduced"
 REPRODUCTION = "reproduction"
 KIND_LABELS = {
     "extension": "extension (an experiment in neither paper)",
-    "reconstruction": "reconstruction (from the paper's summary)",
+    "reconstruction": "reconstruction (from a summary of the paper)",
     "erratum found": "erratum found",
-    "bound vacuous": "bound vacuous at the paper's values",
+    "bound vacuous": "bound vacuous at the values of the paper",
     "schematic": "schematic (computed from the definitions)",
 }
 """Pages that are not reproductions say what they are instead of "reproduced" (a page module's
