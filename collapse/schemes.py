@@ -266,6 +266,13 @@ class RandomlySampled(Scheme):
         return learn(rng.multinomial(self.n, mixture), self.n)
 
 
+def _start_corpus(N: int, p0: NDArray[np.float64], rng: np.random.Generator,
+                  state: State) -> NDArray[np.float64]:
+    """The corpus schemes' generation 1: D0, N real samples, kept as ``state["corpus"]``."""
+    state["corpus"] = rng.multinomial(N, p0)
+    return learn(state["corpus"], N)
+
+
 @dataclass(frozen=True)
 class AccumulateSubsample(Scheme):
     """Corpus D0 ∪ S1 ∪ …; each model adds kN samples; each trains on N drawn without replacement.
@@ -315,8 +322,7 @@ class AccumulateSubsample(Scheme):
 
     def first_model(self, p0: NDArray[np.float64], rng: np.random.Generator,
                     state: State) -> NDArray[np.float64]:
-        state["corpus"] = rng.multinomial(self.N, p0)  # D0
-        return learn(state["corpus"], self.N)
+        return _start_corpus(self.N, p0, rng, state)
 
     def next_model(self, m: int, prev: NDArray[np.float64], rng: np.random.Generator,
                    state: State) -> NDArray[np.float64]:
@@ -348,8 +354,7 @@ class Accumulate(Scheme):
 
     def first_model(self, p0: NDArray[np.float64], rng: np.random.Generator,
                     state: State) -> NDArray[np.float64]:
-        state["corpus"] = rng.multinomial(self.N, p0)  # D0
-        return learn(state["corpus"], self.N)
+        return _start_corpus(self.N, p0, rng, state)
 
     def next_model(self, m: int, prev: NDArray[np.float64], rng: np.random.Generator,
                    state: State) -> NDArray[np.float64]:
