@@ -255,3 +255,19 @@ def test_recursive_pipeline_runs_under_torchrun_with_two_processes(tmp_path: Pat
     rows = json.loads((out / "results.json").read_text())["rows"]
     assert [r["generation"] for r in rows] == [0, 1, 2]
     assert all(np.isfinite(r["val_loss_text"]) for r in rows)
+
+
+def test_train_seed_zero_keeps_every_recorded_seed_and_older_configs_resume(tmp_path: Path) -> None:
+    from collapse.gpt.driver import check_or_write_config, training_seed
+    from collapse.gpt.seddik_experiment import RecursiveConfig
+
+    config = RecursiveConfig.from_profile("quick")
+    assert [training_seed(config, m) for m in (0, 1, 7)] == [0, 1, 7]  # seed·1000 + m
+    other = RecursiveConfig.from_profile("quick", train_seed=2)
+    assert training_seed(other, 1) != training_seed(config, 1)
+    # a config.json written before train_seed existed is the same experiment at train_seed 0
+    older = {k: v for k, v in config.to_dict().items() if k != "train_seed"}
+    (tmp_path / "config.json").write_text(json.dumps({"config": older}))
+    assert check_or_write_config(tmp_path, config.to_dict(), "cpu", write=False) is None
+    with pytest.raises(ValueError, match="differs in \\['train_seed'\\]"):
+        check_or_write_config(tmp_path, other.to_dict(), "cpu", write=False)

@@ -72,6 +72,8 @@ class ExperimentConfig(Protocol):
     @property
     def seed(self) -> int: ...
     @property
+    def train_seed(self) -> int: ...
+    @property
     def train(self) -> TrainConfig: ...
 
     def to_dict(self) -> dict[str, Any]: ...
@@ -234,7 +236,7 @@ def _train_generation(experiment: Experiment, d: Path, m: int, dev: torch.device
     resumed = (d / "partial.pt").exists()
     data, facts = experiment.training_data(m)
     model, history = train(config.train, data, *experiment.validation(m),
-                           seed=config.seed * 1000 + m, device=dev, checkpoint=d / "partial.pt",
+                           seed=training_seed(config, m), device=dev, checkpoint=d / "partial.pt",
                            checkpoint_every=checkpoint_every, progress=progress,
                            desc=f"generation {m}")
     if rank != 0:
@@ -369,6 +371,17 @@ class PendingExtension:
             self.done = True
 
 
+ADDED_SETTINGS = {"train_seed": 0}
+"""Settings added after runs were recorded, with the value an older ``config.json`` implies."""
+
+
+def training_seed(config: ExperimentConfig, m: int) -> int:
+    """The seed of generation m's training: ``seed·1000 + m``, moved by ``train_seed`` (0 for
+    the run's own seed; k ≥ 1 trains on the same data from another initialisation and batch
+    order, what a noise floor compares)."""
+    return config.seed * 1000 + m + config.train_seed * 10**15
+
+
 def check_or_write_config(out: Path, config: dict[str, Any], device: str, *,
                           write: bool = True) -> PendingExtension | None:
     """Refuse a run directory made with another configuration; record a new one; return the
@@ -383,7 +396,8 @@ def check_or_write_config(out: Path, config: dict[str, Any], device: str, *,
         previous = saved["config"]
         current = json.loads(json.dumps(config))
         diff = sorted(k for k in set(previous) | set(current)
-                      if previous.get(k) != current.get(k))
+                      if previous.get(k, ADDED_SETTINGS.get(k))
+                      != current.get(k, ADDED_SETTINGS.get(k)))
         if diff and diff != ["generations"]:
             raise ValueError(f"{out} holds a run with a different configuration (differs in "
                              f"{diff}); use another output directory")

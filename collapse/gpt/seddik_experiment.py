@@ -72,6 +72,7 @@ PROFILES: dict[str, tuple[Any, Any, Any]] = {
     "generations":   (10,       10,      3),      # models 1..generations after the ground truth
     "contexts":      (300,      300,     300),    # contexts sampled from p^(0) for the deviation
     "seed":          (0,        0,       0),
+    "train_seed":    (0,        0,       0),      # k ≥ 1: same data, another training seed
     "block_size":    (128,      64,      16),     # characters of context
     "n_layer":       (8,        4,       1),
     "n_head":        (4,        4,       2),
@@ -122,6 +123,7 @@ class RecursiveConfig:
     generations: int = 10  # models 1..generations after the ground truth
     contexts: int = 300  # contexts sampled from p^(0) for the deviation
     seed: int = 0
+    train_seed: int = 0  # 0: training seeded by `seed`; k ≥ 1: the same data, another seed
     train: TrainConfig = field(default_factory=TrainConfig)
 
     def __post_init__(self) -> None:
@@ -134,6 +136,7 @@ class RecursiveConfig:
         check_int("generations", self.generations, low=1, high=MAX_GENERATIONS)
         check_int("contexts", self.contexts, low=1, high=100_000)
         check_int("seed", self.seed, low=0, high=MAX_SEED)
+        check_int("train_seed", self.train_seed, low=0, high=1000)
         self.make_scheme()  # validates the scheme's own parameters
 
     def make_scheme(self) -> Scheme:

@@ -94,6 +94,7 @@ PROFILES: dict[str, tuple[Any, Any, Any]] = {
     "story_windows":  (True,      True,        True),     # training windows open a story
     "samples_shown":  (3,         3,           3),
     "seed":           (0,         0,           0),
+    "train_seed":     (0,         0,           0),  # k ≥ 1: same data, another training seed
     "block_size":     (512,       512,         64),
     "n_layer":        (8,         4,           2),
     "n_head":         (16,        4,           2),
@@ -162,6 +163,7 @@ class StoriesConfig:
     story_windows: bool = False  # training windows start at <|endoftext|>: a story at position 0
     samples_shown: int = 3
     seed: int = 0
+    train_seed: int = 0  # 0: training seeded by `seed`; k ≥ 1: the same data, another seed
     train: TrainConfig = field(default_factory=lambda: NEO_1M)
 
     def __post_init__(self) -> None:
@@ -179,6 +181,7 @@ class StoriesConfig:
         check_int("max_new_tokens", self.max_new_tokens, low=1, high=self.train.block_size - 1)
         check_int("samples_shown", self.samples_shown, low=0, high=100)
         check_int("seed", self.seed, low=0, high=MAX_SEED)
+        check_int("train_seed", self.train_seed, low=0, high=1000)
         AccumulateSubsample(self.N, self.k)  # validates k (also where Replace ignores it)
 
     def make_scheme(self) -> Scheme:
