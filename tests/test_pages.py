@@ -82,6 +82,11 @@ CASES: dict[str, tuple[Summary, Summary]] = {
                                          {"max_abs_z_corrected": 6.0}),
     "theory_seddik_theorem3.eq11_sufficient": ({"eq11_sufficient": 8, "rows": 8},
                                                {"eq11_sufficient": 7, "rows": 8}),
+    "theory_seddik_theorem3.pi_below_zeta": ({"t4_pi_max_z_over_zeta": 1.5},
+                                             {"t4_pi_max_z_over_zeta": 2.5}),
+    "theory_seddik_theorem3.zeta_falls_with_s0": (
+        {"t4_zeta_steps_max_z": 0.0, "t4_zeta_drop_z": -40.0},
+        {"t4_zeta_steps_max_z": 3.0, "t4_zeta_drop_z": -40.0}),
     "theory_wang_theorem21.sympy": ({"sym_passed": 9, "sym_total": 9},
                                     {"sym_passed": 8, "sym_total": 9}),
     "theory_wang_theorem21.wrong_rejected": ({"wrong_passed": 1, "wrong_total": 3},
@@ -123,6 +128,8 @@ UNRESOLVED_CASES: dict[str, Summary] = {
     "seddik_fig6.reused_still_collapses": {"reused_recent_a_collapsed": 5,
                                            "reused_recent_b_collapsed": 7, "runs": 9},
     "seddik_fig6.fresh_one_dirac": {"fresh_paper_count_p": 0.02},
+    "theory_seddik_theorem3.zeta_falls_with_s0": {"t4_zeta_steps_max_z": 1.0,
+                                                  "t4_zeta_drop_z": -1.0},
 }
 REFUTABLE_ONLY_BY_NOTHING = frozenset({"seddik_fig6.reused_still_collapses",
                                        "seddik_fig6.fresh_still_collapses"})

@@ -179,3 +179,58 @@ def max_synthetic_samples(s: int, N: int, epsilon: float, n_limit: int = 100_000
         else:
             break
     return best
+
+
+# --- Theorem 4 (Appendix B): the deviation bound with the structure of p, eq. (16) -------------
+
+
+def phi(x: ArrayLike) -> NDArray[np.float64]:
+    """φ(x) = log((1 − x)/x) / (1 − 2x) on (0, 1/2), φ(1/2) = 2 (Lemma 1; decreasing, ≥ 2)."""
+    x = np.asarray(x, dtype=np.float64)
+    if ((x <= 0) | (x > 0.5)).any():
+        raise ValueError("phi is defined on (0, 1/2]")
+    near = np.abs(1 - 2 * x) < 1e-6  # the removable singularity at 1/2: φ = 2 + O((1−2x)²)
+    safe = np.where(near, 0.25, x)
+    return np.where(near, 2.0 + (4.0 / 3.0) * (1 - 2 * x) ** 2,
+                    np.log((1 - safe) / safe) / (1 - 2 * safe))
+
+
+def best_split(counts: ArrayLike) -> int:
+    """max over subsets A of min(c(A), c(Aᶜ)) for integer counts c: a subset sum, exact.
+
+    The reachable sums are the set bits of one Python integer (``bits |= bits << c`` per token),
+    so the cost is the number of tokens times the total count in machine words.
+    """
+    values = np.asarray(counts)
+    if values.ndim != 1 or not np.issubdtype(values.dtype, np.integer) or (values < 0).any():
+        raise ValueError("counts must be a vector of non-negative integers")
+    total = int(values.sum())
+    bits = 1
+    for c in values[values > 0]:
+        bits |= bits << int(c)
+    return (bits & ((1 << (total // 2 + 1)) - 1)).bit_length() - 1
+
+
+def split_products(counts: NDArray[np.int64]) -> NDArray[np.float64]:
+    """Per row of integer counts: λ = max_A q(A)·q(Aᶜ) of its empirical law q (exact)."""
+    counts = np.atleast_2d(counts)
+    totals = counts.sum(axis=1)
+    best = np.array([best_split(row) for row in counts], dtype=np.float64) / totals
+    return best * (1 - best)
+
+
+def theorem4_zeta(lambda1: float, n: int, N: int) -> float:
+    """ζ = 1/2 − (1/2 − 2 E[λ₁])·(N/(N+n))², with E[λ₁] = E max_A p^(1)(A)p^(1)(Aᶜ)."""
+    return float(0.5 - (0.5 - 2 * lambda1) * (N / (N + n)) ** 2)
+
+
+def theorem4_bound(n: int, N: int, s: int, lambda1: float) -> float:
+    """Eq. (16): E‖p^(k+1) − p^(1)‖₁ < (1/N)·sqrt(nπ/φ(ζ))·G_n(s) for k ≥ 1 (may be inf).
+
+    With φ(ζ) = 2 (an even split of p^(1) is possible, λ₁ = 1/4) it is Theorem 3's bound.
+    """
+    N = check_int("N", N, low=1)
+    zeta = theorem4_zeta(lambda1, n, N)
+    with np.errstate(over="ignore"):
+        return float(np.exp(log_g(n, s) + 0.5 * np.log(np.pi * n / float(phi(zeta)))
+                            - np.log(N)))
