@@ -122,7 +122,7 @@ API_CASES: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
      "profile must be one of {paper, cpu, quick}, got 'huge'"),
     ("recursive unknown setting", lambda: RecursiveConfig.from_profile("quick", epochs=3),
      ValueError, "unknown setting 'epochs'; settings: K, N, attention, batch_size, beta2, block_size, compile, con"
-     "texts, dropout, eval_interval, eval_windows, generations, grad_clip, learning_rate, lr_decay, max_iters, min_lr, n, n_embd, n_head, n_layer, seed, warmup_iters, weight_decay, window"),
+     "texts, dropout, eval_interval, eval_windows, generations, grad_clip, learning_rate, lr_decay, max_iters, min_lr, n, n_embd, n_head, n_layer, seed, train_seed, warmup_iters, weight_decay, window"),
     ("train config block_size=0", lambda: TrainConfig(block_size=0), ValueError,
      "block_size must be an integer in [1, 8192], got 0"),
     ("train config lr_decay", lambda: TrainConfig(lr_decay="linear"), ValueError,
@@ -363,7 +363,7 @@ CLI_CASES: list[tuple[str, str, str]] = [
      "profile must be one of {paper, cpu, quick}, got 'gpu'"),
     ('train-recursive: unknown setting',
      'train-recursive --profile quick --set epochs 3 -o {tmp}',
-     "unknown setting 'epochs'; settings: K, N, attention, batch_size, beta2, block_size, compile, contexts, dropout, eval_interval, eval_windows, generations, grad_clip, learning_rate, lr_decay, max_iters, min_lr, n, n_embd, n_head, n_layer, seed, warmup_iters, weight_decay, window"),
+     "unknown setting 'epochs'; settings: K, N, attention, batch_size, beta2, block_size, compile, contexts, dropout, eval_interval, eval_windows, generations, grad_clip, learning_rate, lr_decay, max_iters, min_lr, n, n_embd, n_head, n_layer, seed, train_seed, warmup_iters, weight_decay, window"),
     ('train-recursive: n=0',
      'train-recursive --profile quick --set n 0 -o {tmp}',
      'n must be an integer in [1, 1000000], got 0'),
