@@ -9,6 +9,8 @@ STAMP := $(VENV)/.installed
 
 # Not in a _static/ folder: Jupyter Book would add every .js found there to every page.
 MATHJAX := .cache/static/mathjax/tex-mml-chtml.js
+# Each page's rows of the claim ledger, written while its notebook runs (collapse/ledger.py).
+LEDGER_ROWS := _build/downloads/ledger
 
 .PHONY: help venv test test-fast lint book serve baselines clean browser-test
 
@@ -17,7 +19,8 @@ help:
 	@echo "make test-fast  the same without the slow tests (trainer integration, notebook runs)"
 	@echo "make book       set up .venv, build the Jupyter Book into _build/html (warnings = errors)"
 	@echo "make lint       ruff and mypy"
-	@echo "make baselines  regenerate the data and image baselines of the figure tests"
+	@echo "make baselines  regenerate the figure tests' data and image baselines, and the claim"
+	@echo "                verdicts of the last make book (tests/baseline/ledger.json)"
 	@echo "make browser-test  open every page of the built book in headless Chromium"
 	@echo "make serve      build the book and serve it on http://127.0.0.1:8000/"
 	@echo "make clean      remove _build, runs and caches (keeps .venv)"
@@ -52,15 +55,20 @@ $(MATHJAX):
 book: $(STAMP) $(MATHJAX)
 	rm -rf _build/downloads
 	COLLAPSE_DOWNLOADS=$(CURDIR)/_build/downloads $(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going --builder html
+	$(BIN)/python -m collapse.ledger $(LEDGER_ROWS) --out _build/html/ledger
 	@echo "Book built: $(CURDIR)/_build/html/index.html"
 
 serve: book
 	@echo "Serving the book at http://127.0.0.1:8000/ (Ctrl-C to stop)"
 	$(BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory _build/html
 
+# The claim ledger's verdicts come from the last `make book` (the book's own scale).
 baselines: $(STAMP)
 	$(BIN)/python -m pytest tests/test_figures.py --update-data-baselines \
 		--mpl-generate-path=tests/baseline/images
+	@if test -d $(LEDGER_ROWS); then \
+		$(BIN)/python -m collapse.ledger $(LEDGER_ROWS) --out _build/html/ledger --update; \
+	else echo "no built book: the claim-ledger baseline is unchanged (make book, then make baselines)"; fi
 
 # Headless Chromium opens every page of the built book (Debian's chromium, no browser download).
 browser-test: $(STAMP)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ import numpy as np
 from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import AutoLocator, MaxNLocator
 from numpy.typing import NDArray
 
 # Okabe–Ito, the colour-blind-safe palette (also seaborn's "colorblind" in spirit).
@@ -87,10 +89,29 @@ written for the page to offer as downloads (``_build/downloads``, outside the so
 
 @contextlib.contextmanager
 def project_style() -> Iterator[None]:
-    """Apply the project's rcParams (on top of matplotlib's defaults) inside the block."""
+    """Apply the project's rcParams (on top of matplotlib's defaults) inside the block; the
+    figures made in it get whole-number ticks on their counting axes (:func:`integer_ticks`)."""
+    before = set(plt.get_fignums())
     with mpl.rc_context(), plt.style.context("default"):
         mpl.rcParams.update(STYLE)  # type: ignore[arg-type]
         yield
+        for number in set(plt.get_fignums()) - before:
+            integer_ticks(plt.figure(number))
+
+
+COUNTING_AXES = re.compile(r"generation|sample size|window|collapse time|runs|tokens still")
+"""Axis labels of quantities that are whole numbers (no tick at 2.5 generations)."""
+
+
+def integer_ticks(fig: Figure) -> None:
+    """Whole-number ticks on every linear axis labelled as a count (:data:`COUNTING_AXES`)
+    whose ticks matplotlib chose itself (explicitly set ticks are left alone)."""
+    for ax in fig.axes:
+        for axis, scale in ((ax.xaxis, ax.get_xscale()), (ax.yaxis, ax.get_yscale())):
+            label = axis.get_label().get_text()
+            if (scale == "linear" and COUNTING_AXES.search(label)
+                    and isinstance(axis.get_major_locator(), AutoLocator)):
+                axis.set_major_locator(MaxNLocator(integer=True))
 
 
 def save_figure(fig: Figure, path: str | os.PathLike[str]) -> Path:

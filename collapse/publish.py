@@ -5,7 +5,9 @@ runs :mod:`collapse.pages.seddik_fig3` and glues, all under the page's stem:
 
 * ``<stem>_<key>`` for every summary number and text, ``<stem>_figure`` for the figure and
   ``<stem>_<key>`` Markdown for the page's tables (``markdown(data)``);
-* ``<stem>_verdict`` (the box under the title), ``<stem>_parameters`` (the table of parameters
+* ``<stem>_verdict`` (the box under the title), ``<stem>_ledger`` (the page's rows of the
+  claim ledger, HTML, also written as ``ledger/<stem>.json`` with the downloads),
+  ``<stem>_parameters`` (the table of parameters
   beside the paper's values), ``<stem>_status_*`` (the intro's status table) and
   ``<stem>_rerun`` (the re-run box with the page's downloads).
 
@@ -18,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from collapse import pages
+from collapse import ledger, pages
 from collapse.plotting import downloads_dir, export
 from collapse.report import (
     NOTEBOOKS,
@@ -50,10 +52,11 @@ def download_links(name: str) -> list[str]:
     links = [f"{{download}}`notebook source (.md) <{name}.md>`"]
     if directory is None:
         return links
-    labels = {"ipynb": "notebook (.ipynb)", "svg": "figure (SVG)",
-              "npz": "numbers behind the figure (.npz)"}
-    for ext, label in labels.items():
-        path = directory / f"{name}.{ext}"
+    labels = {f"{name}.ipynb": "notebook (.ipynb)", f"{name}.svg": "figure (SVG)",
+              f"{name}.npz": "numbers behind the figure (.npz)",
+              f"ledger/{name}.json": "claims and verdicts (.json)"}
+    for file, label in labels.items():
+        path = directory / file
         if path.is_file():
             links.append(f"{{download}}`{label} </{relative_to_root(path)}>`")
     links.append("{download}`citation (CITATION.cff) </CITATION.cff>`")
@@ -75,7 +78,7 @@ def check_arguments(name: str, values: dict[str, Any]) -> None:
 def publish(name: str, **values: Any) -> None:
     """Compute, draw, glue, judge and write the downloads of page ``name`` (see module doc)."""
     import matplotlib.pyplot as plt
-    from IPython.display import Markdown
+    from IPython.display import HTML, Markdown
     from myst_nb import glue
 
     check_arguments(name, values)
@@ -97,6 +100,10 @@ def publish(name: str, **values: Any) -> None:
                            bookkeeping=getattr(page, "BOOKKEEPING", ()),
                            kind=getattr(page, "KIND", REPRODUCTION), **context)
     glue(f"{name}_verdict", Markdown(verdict.box()), display=False)
+    rows = ledger.page_records(name, page.CLAIMS, summary)
+    glue(f"{name}_ledger", HTML(ledger.html_table(rows)), display=False)
+    if (directory := downloads_dir()) is not None:
+        ledger.write_page(directory, name, rows)
     glue(f"{name}_parameters", Markdown(verdict.parameters), display=False)
     for key, value in verdict.status().items():
         glue(f"{name}_status_{key}", value, display=False)

@@ -250,18 +250,59 @@ def shell_lines(command: str, width: int = 70) -> str:
 
 
 
+Z = 3.0
+"""The standard errors a comparison must clear to be resolved, unless a claim states its own."""
+
+
+def exceeds(value: float, se: float, threshold: float, z: float = Z) -> bool | None:
+    """Is ``value`` above ``threshold``? True if ``value − z·se`` is above it, False if
+    ``value + z·se`` is below it, None (not resolved) in between."""
+    if value - z * se > threshold:
+        return True
+    if value + z * se < threshold:
+        return False
+    return None
+
+
+def increasing(min_step_z: float, z: float = Z) -> bool | None:
+    """Is a sequence of means increasing, given the smallest step over its SE? True if every
+    step is up by more than ``z`` SE, False if one is down by more than ``z`` SE, else None."""
+    if min_step_z > z:
+        return True
+    if min_step_z < -z:
+        return False
+    return None
+
+
+def not_violated(min_margin_z: float, z: float = Z) -> bool:
+    """A bound tested on means: False if some mean lies beyond it by more than ``z`` SE
+    (``min_margin_z`` is the smallest (mean − bound)/SE, sign chosen so that the bound holds
+    for positive margins), else True."""
+    return bool(min_margin_z >= -z)
+
+
+Measure = tuple[str, str] | tuple[str, str, str]
+"""A claim's number for the ledger: (what it is, summary key of the value[, key of its SE])."""
+
+
 @dataclass(frozen=True)
 class Claim:
-    """One statement a page tests: its text in the verdict box and its rule.
+    """One statement a page tests: the paper's words, the rule, and the number it reads.
 
     ``rule`` reads only the page's summary numbers (the same numbers the prose quotes) and
     returns True (confirmed), False (refuted) or None (not resolved at this precision: the
     comparison is within its uncertainty); thresholds live in the rule, written once.
+    ``text`` states the rule in words (shown in the verdict box); ``quote`` and ``source`` are
+    the paper's statement and where it is made (the claim ledger); ``measure`` names the
+    summary numbers that the ledger shows as the claim's value ± SE.
     """
 
     key: str
     text: str
     rule: Callable[[Mapping[str, Any]], bool | None]
+    quote: str = ""
+    source: str = ""
+    measure: Measure | None = None
 
     def outcome(self, summary: Mapping[str, Any]) -> str:
         """:data:`CONFIRMED`, :data:`REFUTED` or :data:`UNRESOLVED` (the rule returned None)."""
@@ -270,6 +311,14 @@ class Claim:
 
     def holds(self, summary: Mapping[str, Any]) -> bool:
         return self.outcome(summary) == CONFIRMED
+
+    def measured(self, summary: Mapping[str, Any]) -> tuple[str, float | None, float | None]:
+        """(what, value, SE) of :attr:`measure` on ``summary`` (None where not declared)."""
+        if self.measure is None:
+            return "", None, None
+        what, key, *se_key = self.measure
+        se = float(summary[se_key[0]]) if se_key else None
+        return what, float(summary[key]), se
 
 
 @dataclass(frozen=True)
@@ -294,10 +343,11 @@ class PageVerdict:
 
     def status(self) -> dict[str, str]:
         """The fields of the intro's status table (glued as ``<name>_status_<field>``)."""
-        held = sum(v == CONFIRMED for v in self.claims.values())
+        counts = {o: sum(v == o for v in self.claims.values()) for o in OUTCOMES}
         kept = sum(self.bookkeeping.values())
+        held = " · ".join(f"{counts[o]} {_MARK[o]}" for o in OUTCOMES if counts[o])
         return {"verdict": self.verdict,
-                "claims": f"{held}/{len(self.claims)}" if self.claims else "—",
+                "claims": held if self.claims else "—",
                 "bookkeeping": f"{kept}/{len(self.bookkeeping)}" if self.bookkeeping else "—",
                 "scale": "reduced" if self.reduced else (
                     "paper's" if self.differences == [] else "—"),

@@ -94,3 +94,22 @@ def test_initial_distributions_attain_their_s0_and_support() -> None:
     data = pages.load("seddik_fig2").data(n_max=10, runs=2)
     np.testing.assert_allclose((data.initial**2).sum(axis=1), data.s0, rtol=1e-12)
     assert ((data.initial > 0).sum(axis=1) == data.support).all()
+
+
+@pytest.mark.parametrize("name", pages.PAGES)
+def test_every_claim_reads_numbers_the_summary_has(name: str) -> None:
+    """Each claim's rule and ledger number run on the page's own summary (quick profile)."""
+    page = pages.load(name)
+    summary = page.summary(quick_data(name))
+    for claim in (*page.CLAIMS, *getattr(page, "BOOKKEEPING", ())):
+        claim.outcome(summary)
+        what, value, _se = claim.measured(summary)
+        assert claim.measure is None or (what and value is not None), claim.key
+
+
+def test_wang_fig3_labels_a_tick_above_every_perplexity() -> None:
+    from collapse.pages.wang_fig3 import log_ticks
+
+    ticks = log_ticks(np.array([36.0, 115.0]))
+    assert ticks[0] <= 36 and ticks[-1] >= 115 and 100 in ticks and 150 in ticks
+    assert log_ticks(np.array([12.0, 14.0])) == [10.0, 15.0]

@@ -53,7 +53,8 @@ SHOWN_RUNS = 3
 
 def run_lines(ax: Axes, values: NDArray[np.float64], ylabel: str | None, *,
                first: int = 0) -> None:
-    """The 10–90 % band of the runs, a few single runs and the bold mean, over m = first..G.
+    """The 10–90 % band of the runs, a few single runs and the bold mean with its ±2 SE band,
+    over m = first..G.
 
     The deviation rows start at m = 2: ‖p^(m) − p^(1)‖₁ is 0 at m = 1 by definition, and m = 0
     (the distance from the ground truth to the first estimate) is another quantity.
@@ -63,11 +64,19 @@ def run_lines(ax: Axes, values: NDArray[np.float64], ylabel: str | None, *,
     low, high = np.quantile(values, [0.1, 0.9], axis=1)
     ax.fill_between(m, low, high, color=RUN_COLOR, alpha=0.3, lw=0, label="10–90 % of runs")
     ax.plot(m, values[:, :SHOWN_RUNS], color=RUN_COLOR, lw=0.6, alpha=0.9)
-    ax.plot(m, values.mean(axis=1), color=MEAN_COLOR, lw=1.8, label="mean over runs")
+    mean = values.mean(axis=1)
+    se = values.std(axis=1, ddof=1) / np.sqrt(values.shape[1])
+    ax.fill_between(m, mean - 2 * se, mean + 2 * se, color=MEAN_COLOR, alpha=0.35, lw=0)
+    ax.plot(m, mean, color=MEAN_COLOR, lw=1.8, label="mean over runs (±2 SE)")
     ax.set_xlabel("generation m")
     if ylabel:
         ax.set_ylabel(ylabel)
 
+
+
+def legend_below(ax: Axes, ncol: int = 1) -> None:
+    """The axes' legend under its x label, off the data (constrained layout makes room)."""
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=ncol, frameon=False)
 
 
 def _thousands(x: float) -> str:

@@ -274,6 +274,9 @@ def summary(data: Theorem3Page) -> dict[str, float | int | str]:
     c = data.calculator
     return {**data.table.summary(), **theorem4_summary(data.theorem4), **c,
             "bound_n1_text": readable(c["bound_n1"], 3),
+            "eq11_text": (f"n ≤ {c['eq11']:.2f}" if c["eq11"] >= 1 else
+                          f"no n at all (its right-hand side is {readable(c['eq11'], 3)})"),
+            "exact_text": f"n ≤ {c['exact']}" if c["exact"] >= 1 else "no n at all",
             "bound_paper_text": readable(c["bound_paper"], 3)}
 
 
@@ -281,12 +284,21 @@ KIND = "bound vacuous"
 CLAIMS = (
     Claim("eq11_sufficient",
           "every n allowed by eq. (11) satisfies the Theorem 3 bound (all settings)",
-          lambda s: s["eq11_sufficient"] == s["rows"]),
+          lambda s: s["eq11_sufficient"] == s["rows"],
+          quote="when C0 n/e + 2 ≤ s, for any ϵ > 0 we can take n ≤ … [eq. (11)] in order for "
+                "E‖p(m) − p(1)‖1 to be less than ϵ", source="§3.2, eq. (11)",
+          measure=("settings where eq. (11) implies the bound", "eq11_sufficient")),
     Claim("pi_below_zeta", r"Theorem 4's proof: $\mathbb{E}[\pi_k] \le \zeta$ at every "
           "generation and S0 (refuted if a mean exceeds ζ by more than 2 SE)",
-          lambda s: s["t4_pi_max_z_over_zeta"] <= 2),
+          lambda s: s["t4_pi_max_z_over_zeta"] <= 2,
+          quote="Theorem 4 … captures the dependence of E‖p(m) − p(1)‖1 on the randomness of p",
+          source="Appendix B, Theorem 4 and its proof",
+          measure=("largest (mean π_k − ζ)/SE", "t4_pi_max_z_over_zeta")),
     Claim("zeta_falls_with_s0", "Theorem 4 captures the dependence on p: ζ, and with it eq. (16), "
           "falls as S0 grows (no step up beyond 2 SE, and down by more than 2 SE over the range)",
           lambda s: False if s["t4_zeta_steps_max_z"] > 2
-          else (True if s["t4_zeta_drop_z"] < -2 else None)),
+          else (True if s["t4_zeta_drop_z"] < -2 else None),
+          quote="This behavior [the deviation decreasing with S0, Fig. 4] can be explained by "
+                "Theorem 4", source="§3.2, after Theorem 3",
+          measure=("change of ζ over the S0 range, in SE", "t4_zeta_drop_z")),
 )
