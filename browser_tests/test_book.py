@@ -203,3 +203,122 @@ def test_figure_and_verdict_on_the_first_screen(page_path: str, server: str,
     for kind in (".ipynb", ".md", "SVG", ".npz", "CITATION.cff"):
         assert kind in labels, f"no {kind} download among {list(statuses)}"
     assert all(code == 200 for code in statuses.values()), statuses
+
+
+FIGURE_TEXT = """async () => {
+  // The page figure is an SVG (collapse.publish): matplotlib writes each text as glyph paths in
+  // a group scaled by font size / 100, in the SVG's point units; the browser scales the whole
+  // drawing by (shown width / viewBox width). The smallest text group's size on screen, in CSS px.
+  const img = document.querySelector('main figure img');
+  if (!img || !img.currentSrc.endsWith('.svg')) return {svg: false, src: img && img.currentSrc};
+  const text = await (await fetch(img.currentSrc)).text();
+  const viewBox = text.match(/viewBox="[\\d.]+ [\\d.]+ ([\\d.]+) [\\d.]+"/);
+  const group = /<g transform="translate\\([^)]*\\) scale\\(([\\d.]+) -\\1\\)"/g;
+  const scales = [...text.matchAll(group)].map(m => parseFloat(m[1]) * 100);
+  const link = img.closest('a.figure-full-size');
+  return {svg: true, smallest: Math.min(...scales) * img.clientWidth / parseFloat(viewBox[1]),
+          labels: scales.length, link: link ? link.href : null};
+}"""
+
+
+@pytest.mark.parametrize("page_path", FIGURE_PAGES)
+def test_figure_labels_measure_at_least_10_css_px(page_path: str, server: str,
+                                                  browser: Browser) -> None:
+    """At 1280 px the page shows its figure as SVG, its smallest label (tick labels, legends,
+    titles: not the sub- and superscripts) at least 10 CSS px high, and the click-through opens
+    the SVG itself."""
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(f"{server}/{page_path}", wait_until="networkidle")
+    shown = page.evaluate(FIGURE_TEXT)
+    page.close()
+    assert shown["svg"], f"the figure is not an SVG: {shown}"
+    assert shown["labels"] > 3
+    assert shown["smallest"] >= 10.0, shown
+    assert shown["link"] and shown["link"].endswith(".svg"), shown
+
+
+@pytest.mark.parametrize("page_path", FIGURE_PAGES[:1] + FIGURE_PAGES[-1:])
+def test_notebook_download_is_executed(page_path: str, server: str, browser: Browser) -> None:
+    """The .ipynb download holds the outputs of the publish cell: the figure and the verdict."""
+    import json
+
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(f"{server}/{page_path}", wait_until="networkidle")
+    href = next(h for label, h in page.evaluate(DOWNLOADS) if ".ipynb" in label)
+    notebook = json.loads(page.request.get(href).text())
+    page.close()
+    outputs = [o for c in notebook["cells"] if c["cell_type"] == "code" for o in c["outputs"]]
+    assert any("image/png" in o.get("data", {}) or "image/svg+xml" in o.get("data", {})
+               for o in outputs), "no figure among the outputs"
+    assert any("Verdict:" in "".join(o.get("data", {}).get("text/markdown", ""))
+               for o in outputs), "no verdict among the outputs"
+
+
+EXPLORER_STATE = """() => Array.from(document.querySelectorAll('div.collapse-explorer'))
+.map(box => ({
+  point: box.querySelector('svg.explorer-plot').getAttribute('data-point'),
+  paths: Array.from(box.querySelectorAll('svg.explorer-plot path, svg.explorer-plot circle'))
+      .map(e => e.getAttribute('d') || `${e.getAttribute('cx')},${e.getAttribute('cy')}`).join('|'),
+  numbers: Object.fromEntries(Array.from(box.querySelectorAll('dd[data-number]'))
+      .map(d => [d.getAttribute('data-number'), d.textContent])),
+  expected: (() => { const spec = JSON.parse(box.getAttribute('data-explorer'));
+      const key = box.querySelector('svg.explorer-plot').getAttribute('data-point');
+      return Object.fromEntries(spec.panels[key].numbers); })(),
+  external: Array.from(document.scripts).filter(s => s.src && !s.src.startsWith(location.origin))
+      .map(s => s.src),
+}))"""
+
+MOVE_FIRST_CONTROL = """() => {
+  const input = document.querySelector('div.collapse-explorer form :is(select, input)');
+  const count = input.tagName === 'SELECT' ? input.options.length : +input.max + 1;
+  input.value = String((+input.value + 1) % count);
+  input.dispatchEvent(new Event('input', {bubbles: true}));
+  return input.value;
+}"""
+
+EXPLORER_PAGES = [p for p in FIGURE_PAGES
+                  if "collapse-explorer" in (HTML / p).read_text(errors="ignore")]
+
+
+def test_every_statistical_page_has_an_explorer() -> None:
+    from collapse import pages
+
+    statistical = {f"notebooks/{s}.html" for s in pages.PAGES
+                   if s not in pages.LM_PAGES and s != "wang_fig1"}
+    assert statistical <= set(EXPLORER_PAGES), statistical - set(EXPLORER_PAGES)
+
+
+@pytest.mark.parametrize("page_path", EXPLORER_PAGES)
+def test_explorer_redraws_offline_when_a_control_moves(page_path: str, server: str,
+                                                       browser: Browser) -> None:
+    """Moving the first control changes the drawn point and the drawing, and every number shown
+    is the package's number for that grid point (the page's data); nothing is fetched."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    blocked: list[str] = []
+    page.route("**/*", lambda r: r.continue_() if urlparse(r.request.url).hostname in
+               (None, "127.0.0.1") else (blocked.append(r.request.url), r.abort()))
+    page.goto(f"{server}/{page_path}", wait_until="networkidle")
+    before = page.evaluate(EXPLORER_STATE)[0]
+    page.evaluate(MOVE_FIRST_CONTROL)
+    after = page.evaluate(EXPLORER_STATE)[0]
+    page.close()
+    assert not blocked and not after["external"]
+    assert after["point"] != before["point"] and after["paths"] != before["paths"]
+    for state in (before, after):
+        assert state["numbers"] == state["expected"] and state["numbers"], state
+
+
+def test_theorem3_explorer_shows_the_packages_numbers(server: str, browser: Browser) -> None:
+    """A number the explorer shows equals the package's closed form at that grid point."""
+    from collapse.explorer import panel_value
+    from collapse.pages import theory_seddik_theorem3 as page_module
+
+    explorer = page_module.explorer(None, {})  # type: ignore[arg-type]  # closed forms only
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{server}/notebooks/theory_seddik_theorem3.html", wait_until="networkidle")
+    page.evaluate(MOVE_FIRST_CONTROL)  # N: 10^2 → 10^3
+    state = page.evaluate(EXPLORER_STATE)[0]
+    page.close()
+    index = tuple(int(i) for i in state["point"].split(","))
+    for label in ("largest n by eq. (11)", "largest n by the bound itself", "bound at n = 1"):
+        assert state["numbers"][label] == panel_value(explorer, index, label)

@@ -7,7 +7,8 @@ runs :mod:`collapse.pages.seddik_fig3` and glues, all under the page's stem:
   ``<stem>_<key>`` Markdown for the page's tables (``markdown(data)``);
 * ``<stem>_verdict`` (the box under the title), ``<stem>_ledger`` (the page's rows of the
   claim ledger, HTML, also written as ``ledger/<stem>.json`` with the downloads),
-  ``<stem>_parameters`` (the table of parameters
+  ``<stem>_explorer`` (the page's parameter explorer, :mod:`collapse.explorer`, where the page
+  module has one), ``<stem>_parameters`` (the table of parameters
   beside the paper's values), ``<stem>_status_*`` (the intro's status table) and
   ``<stem>_rerun`` (the re-run box with the page's downloads).
 
@@ -23,7 +24,6 @@ from typing import Any
 from collapse import ledger, pages
 from collapse.plotting import downloads_dir, export
 from collapse.report import (
-    NOTEBOOKS,
     REPRODUCTION,
     page_spec,
     page_verdict,
@@ -33,17 +33,29 @@ from collapse.report import (
 )
 
 
-def write_notebook_download(name: str) -> Path | None:
-    """The page's notebook as ``.ipynb`` (unexecuted, ``parameters`` tag kept) for download."""
-    import jupytext
-
+def executed_notebook(name: str) -> Path | None:
+    """Where the book build writes the executed notebook ``name`` (myst-nb's
+    ``_build/jupyter_execute/notebooks/<name>.ipynb``, beside the downloads folder), or None
+    outside a book build. It holds the publish cell's outputs: the verdict, the figure and the
+    summary numbers (:func:`show`)."""
     directory = downloads_dir()
-    if directory is None:
-        return None
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{name}.ipynb"
-    jupytext.write(jupytext.read(NOTEBOOKS / f"{name}.md"), path, fmt="ipynb")
-    return path
+    return None if directory is None else (
+        directory.parent / "jupyter_execute" / "notebooks" / f"{name}.ipynb")
+
+
+def show(verdict_text: str, fig: Any, summary: dict[str, Any]) -> None:
+    """The publish cell's visible outputs, for a reader of the notebook (Jupyter, the executed
+    ``.ipynb`` download, ``collapse run``): the book page removes them (``remove-output``) and
+    shows the glued pieces instead."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(verdict_text))
+    display(fig)
+    rows = ["| number | value |", "|---|---|"]
+    rows += [f"| `{key}` | {value} |" for key, value in summary.items()
+             if isinstance(value, (int, float)) and not isinstance(value, bool)]
+    display(Markdown("**The numbers behind the prose** (glued as `<page>_<name>`):\n\n"
+                     + "\n".join(rows)))
 
 
 def download_links(name: str) -> list[str]:
@@ -52,7 +64,10 @@ def download_links(name: str) -> list[str]:
     links = [f"{{download}}`notebook source (.md) <{name}.md>`"]
     if directory is None:
         return links
-    labels = {f"{name}.ipynb": "notebook (.ipynb)", f"{name}.svg": "figure (SVG)",
+    executed = executed_notebook(name)
+    if executed is not None:  # written when this notebook's execution ends, before the page
+        links.append(f"{{download}}`executed notebook (.ipynb) </{relative_to_root(executed)}>`")
+    labels = {f"{name}.svg": "figure (SVG)",
               f"{name}.npz": "numbers behind the figure (.npz)",
               f"ledger/{name}.json": "claims and verdicts (.json)"}
     for file, label in labels.items():
@@ -91,8 +106,16 @@ def publish(name: str, **values: Any) -> None:
         glue(f"{name}_{key}", value, display=False)
     for key, text in (page.markdown(data, values) if hasattr(page, "markdown") else {}).items():
         glue(f"{name}_{key}", Markdown(text), display=False)
+    for key, text in (page.html(data, values) if hasattr(page, "html") else {}).items():
+        glue(f"{name}_{key}", HTML(text), display=False)  # for other pages: cross-page glue
+    # SVG for the page (sharp at any width; the click-through opens it), PNG for the intro's
+    # gallery (cross-page glue pastes bitmaps only)
+    from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+    set_matplotlib_formats("svg", "png")
     glue(f"{name}_figure", fig, display=False)
-    plt.close(fig)
+    if hasattr(page, "explorer"):
+        glue(f"{name}_explorer", HTML(page.explorer(data, values).html()), display=False)
 
     context = dict(page.report_context(values)) if hasattr(page, "report_context") else {}
     rerun = context.pop("rerun", None) or rerun_command(page_spec(name), values)
@@ -107,5 +130,6 @@ def publish(name: str, **values: Any) -> None:
     glue(f"{name}_parameters", Markdown(verdict.parameters), display=False)
     for key, value in verdict.status().items():
         glue(f"{name}_status_{key}", value, display=False)
-    write_notebook_download(name)
     glue(f"{name}_rerun", Markdown(rerun_box(name, rerun, download_links(name))), display=False)
+    show(verdict.plain(), fig, summary)
+    plt.close(fig)

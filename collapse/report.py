@@ -336,6 +336,13 @@ class PageVerdict:
     profile: str
     parameters: str = field(repr=False)
 
+    def plain(self) -> str:
+        """The verdict and its claims as plain Markdown (for Jupyter, which has no MyST)."""
+        lines = [f"**Verdict: {self.verdict}**", ""]
+        lines += [f"- {_MARK[o]} {text}" + ("" if o == CONFIRMED else f" (*{o}*)")
+                  for text, o in self.claims.items()]
+        return "\n".join([*lines, "", f"Scale: {self.scale}. Computed: {self.computed.line()}."])
+
     def box(self) -> str:
         """MyST of the verdict box under the page title."""
         return verdict_box(self.verdict, self.claims, self.bookkeeping, self.scale,

@@ -113,3 +113,32 @@ def test_wang_fig3_labels_a_tick_above_every_perplexity() -> None:
     ticks = log_ticks(np.array([36.0, 115.0]))
     assert ticks[0] <= 36 and ticks[-1] >= 115 and 100 in ticks and 150 in ticks
     assert log_ticks(np.array([12.0, 14.0])) == [10.0, 15.0]
+
+
+EXPLORER_PAGES = [name for name in pages.PAGES if hasattr(pages.load(name), "explorer")]
+
+
+@pytest.mark.parametrize("name", EXPLORER_PAGES)
+def test_explorer_is_well_formed_at_the_quick_profile(name: str) -> None:
+    """One panel per grid point, every series drawable, the initial point on the grid, and
+    the JSON within the page-weight bound (html() raises beyond it)."""
+    values = {} if name in pages.LM_PAGES else quick(name)
+    explorer = pages.load(name).explorer(quick_data(name), values)
+    assert len(explorer.panels) == int(np.prod([len(c.values) for c in explorer.controls]))
+    for control in explorer.controls:
+        assert 0 <= control.initial < len(control.values)
+    for panel in explorer.panels.values():
+        assert panel.numbers and panel.series
+        for series in panel.series:
+            assert np.asarray(series.x).shape == np.asarray(series.y).shape
+    assert explorer.html().startswith('<div class="collapse-explorer"')
+
+
+def test_fig2_explorer_shows_the_pages_numbers() -> None:
+    data = quick_data("seddik_fig2")
+    explorer = pages.load("seddik_fig2").explorer(data, quick("seddik_fig2"))
+    from collapse.explorer import panel_value
+
+    n = int(data.n_values[-1])
+    assert panel_value(explorer, (1,), f"mean T at n = {n}") == (
+        f"{data.mean_T[1, -1]:.1f} ± {data.se_T[1, -1]:.1f}")

@@ -24,17 +24,27 @@ class AuthorYearLabels(BaseLabelStyle):
     """``Seddik et al., 2024``; ``Eldan and Li, 2023``; ``Author, year`` for one author."""
 
     def format_labels(self, sorted_entries: Iterable[Any]) -> Iterator[str]:
-        for entry in sorted_entries:
-            people = entry.persons.get("author", [])
-            year = entry.fields.get("year", "n.d.")
-            if not people:
-                yield f"{entry.key}, {year}"
-            elif len(people) == 1:
-                yield f"{_last_name(people[0])}, {year}"
-            elif len(people) == 2:
-                yield f"{_last_name(people[0])} and {_last_name(people[1])}, {year}"
+        """Entries that would share a label get ``2024a``, ``2024b``, … in their sorted order."""
+        labels = [self._label(entry) for entry in sorted_entries]
+        seen: dict[str, int] = {}
+        for label in labels:
+            if labels.count(label) > 1:
+                seen[label] = seen.get(label, 0) + 1
+                yield label + "abcdefghijklmnopqrstuvwxyz"[seen[label] - 1]
             else:
-                yield f"{_last_name(people[0])} et al., {year}"
+                yield label
+
+    @staticmethod
+    def _label(entry: Any) -> str:
+        people = entry.persons.get("author", [])
+        year = entry.fields.get("year", "n.d.")
+        if not people:
+            return f"{entry.key}, {year}"
+        if len(people) == 1:
+            return f"{_last_name(people[0])}, {year}"
+        if len(people) == 2:
+            return f"{_last_name(people[0])} and {_last_name(people[1])}, {year}"
+        return f"{_last_name(people[0])} et al., {year}"
 
 
 class AuthorYearStyle(UnsrtStyle):

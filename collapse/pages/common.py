@@ -4,6 +4,8 @@ statistical figures, and the scale tables of the language-model pages.
 
 from __future__ import annotations
 
+import html
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from pathlib import Path
@@ -161,3 +163,29 @@ def lm_results_dir(committed: Path, name: str) -> Path:
     from collapse.plotting import output_dir
 
     return (output_dir() or committed.parents[1] / "runs") / name
+
+
+def run_times_html(run_dirs: Sequence[Path]) -> str:
+    """An HTML table of committed language-model runs (the reproducibility page pastes it):
+    per run, the device, threads, generations, wall time in all and per generation, commits.
+
+    Read from each ``results.json``: the rows' ``wall_seconds`` (training and evaluation of
+    each generation) and the provenance of the last call.
+    """
+    rows = ["<table class=\"table run-times\"><thead><tr><th>run</th><th>device</th>"
+            "<th>threads</th><th>generations</th><th>wall time</th><th>per generation</th>"
+            "<th>commit of the last call</th></tr></thead><tbody>"]
+    for directory in run_dirs:
+        result = json.loads((Path(directory) / "results.json").read_text())
+        walls = [float(r["wall_seconds"]) for r in result["rows"] if "wall_seconds" in r]
+        prov = result["provenance"]
+        trained = len(walls)
+        rows.append(
+            f"<tr><td><code>{html.escape(Path(directory).name)}</code></td>"
+            f"<td>{html.escape(prov['device'])} ({html.escape(prov.get('machine', ''))})</td>"
+            f"<td>{prov.get('torch_threads', '—')}</td><td>{trained}</td>"
+            f"<td>{sum(walls) / 3600:.1f} h</td>"
+            f"<td>{(sum(walls) / trained / 60 if trained else float('nan')):.1f} min</td>"
+            f"<td><code>{html.escape(prov['git_sha'][:10])}</code></td></tr>")
+    rows.append("</tbody></table>")
+    return "\n".join(rows)

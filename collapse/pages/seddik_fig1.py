@@ -6,6 +6,7 @@ generation until all have collapsed onto a vertex; the collapse times against eq
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,7 @@ from matplotlib.lines import Line2D
 from numpy.typing import NDArray
 
 from collapse.distributions import random_simplex, sum_of_squares, support_size
+from collapse.explorer import Control, Explorer, Panel, Series, collapsed_by, mean_se, pm
 from collapse.pages.common import legend_below
 from collapse.plotting import BOUND_COLOR, PALETTE, draw_simplex, project_style, simplex_to_xy
 from collapse.report import Claim, not_violated
@@ -197,6 +199,34 @@ def summary(data: Fig1Data) -> dict[str, float | int]:
             "share_onto_argmax_se": share_se,
             "share_onto_argmax_z": (s["share_onto_argmax"] - s["expected_share_onto_argmax"])
             / share_se}
+
+
+EXPLORER_N = (10, 30, 100, 300, 1000)
+
+
+def explorer(data: Fig1Data, values: Mapping[str, Any]) -> Explorer:
+    """Pick n: the share of the contexts collapsed by each generation, with eq. (8)'s bounds on
+    the mean collapse time (same contexts, the page's seed)."""
+    def panel(n: int) -> Panel:
+        d = data if n == data.n else globals()["data"](
+            n=n, context_length=values.get("context_length", 4),
+            concentration=values.get("concentration", 1.0), seed=values.get("seed", 2024))
+        t = d.collapse_time
+        grid = np.unique(np.round(np.logspace(0, np.log10(t.max()), 60)).astype(int))
+        share = collapsed_by(t, int(grid[-1]))[grid]
+        mean, se = mean_se(t)
+        return Panel(series=[Series("share of contexts collapsed", grid, share,
+                                    color=PALETTE[0])],
+                     numbers=[("mean T over the contexts", pm(mean, se, 4)),
+                              ("eq. (8) bounds (mean over contexts)",
+                               f"{d.bound_lower.mean():.0f} to {d.bound_upper.mean():.0f}")])
+
+    return Explorer.from_grid(
+        "seddik_fig1", "Collapse of every context, for another sample size n",
+        [Control("n", "samples n", list(EXPLORER_N),
+                 initial=EXPLORER_N.index(data.n) if data.n in EXPLORER_N else 0)],
+        panel, xlabel="generation m", ylabel="share collapsed by m", xlog=True,
+        note=f"{len(EXPLORER_N)} simulations of the page's {data.contexts} contexts, one per n.")
 
 
 CLAIMS = (

@@ -6,7 +6,9 @@ the bounds of eq. (8).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -14,6 +16,7 @@ from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
 from collapse.distributions import power_law
+from collapse.explorer import Control, Explorer, Panel, Series
 from collapse.pages.common import (
     VOCAB_SIZE,
     Arrays,
@@ -157,6 +160,32 @@ def plot(data: Fig2Data) -> Figure:
 
 def summary(data: Fig2Data) -> dict[str, float | int]:
     return data.summary()
+
+
+def explorer(data: Fig2Data, values: Mapping[str, Any]) -> Explorer:
+    """Pick the initial distribution: its mean T ± 2 SE against n and eq. (8)'s lower bound
+    (the page's own numbers: no extra computation)."""
+    slopes, slope_se = data.growth_exponents()
+    labels = [f"s̃ = {st}, S0 = {s0:g}" for st, s0 in zip(data.support, data.s0, strict=True)]
+    n = data.n_values
+
+    def panel(d: int) -> Panel:
+        return Panel(
+            series=[Series(f"mean T ± 2 SE ({data.runs} runs)", n, data.mean_T[d], data.se_T[d],
+                           style="points", color=PALETTE[0]),
+                    Series("lower bound, eq. (8)", n, data.lower[d], style="dashed",
+                           color=BOUND_COLOR)],
+            numbers=[(f"mean T at n = {n[-1]}", f"{data.mean_T[d, -1]:.1f} ± "
+                      f"{data.se_T[d, -1]:.1f}"),
+                     (f"lower bound at n = {n[-1]}", f"{data.lower[d, -1]:.1f}"),
+                     ("growth exponent of mean T in n", f"{slopes[d]:.3f} ± {slope_se[d]:.3f}")])
+
+    return Explorer.from_grid(
+        "seddik_fig2", "Mean collapse time against n, one initial distribution at a time",
+        [Control("d", "initial distribution", list(range(len(labels))), labels, kind="select")],
+        panel, xlabel="sample size n", ylabel="total-collapse time T",
+        note=f"The page's own simulation: {len(labels)} distributions × {n.size} sample sizes "
+             f"× {data.runs} runs.")
 
 
 CLAIMS = (

@@ -7,7 +7,7 @@ eq. (9) as printed and corrected.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
 from collapse.distributions import power_law
+from collapse.explorer import Control, Explorer, Panel, Series, mean_se, pm
 from collapse.pages.common import (
     FORMULA_COLOR,
     VOCAB_SIZE,
@@ -25,7 +26,7 @@ from collapse.pages.common import (
     largest_support,
     run_lines,
 )
-from collapse.plotting import project_style
+from collapse.plotting import PALETTE, project_style
 from collapse.report import Claim, exceeds, increasing, readable
 from collapse.schemes import (
     PartiallySynthetic,
@@ -196,6 +197,39 @@ def partially_synthetic_summary(data: PartiallySyntheticData, by: NDArray[Any]
 
 def summary(data: PartiallySyntheticData) -> dict[str, float | int | str]:
     return partially_synthetic_summary(data, data.n_values)
+
+
+EXPLORER_RUNS = 200
+
+
+def explorer(data: PartiallySyntheticData, values: Mapping[str, Any]) -> Explorer:
+    """Pick n and N: the mean deviation from p^(1) ± 2 SE over the generations, with σ_m
+    against eq. (9) in numbers (200 runs per point)."""
+    p = data.initial[0]
+    rng_seed = int(values.get("seed", 0))
+    generations = data.sigma.shape[1] - 1
+    m = np.arange(generations + 1)
+
+    def panel(n: int, N: int) -> Panel:
+        sim = simulate(PartiallySynthetic(n, N), np.tile(p, (EXPLORER_RUNS, 1)),
+                       np.random.default_rng([rng_seed, n, N]), generations=generations)
+        dev, dev_se = mean_se(sim.deviation)
+        sig, sig_se = mean_se(sim.sigma)
+        eq9 = partially_synthetic_sigma(m, n, N, float(p @ p))
+        return Panel(
+            series=[Series(f"mean ‖p^(m) − p^(1)‖₁ ± 2 SE, n = {n}, N = {N}", m[2:], dev[2:],
+                           dev_se[2:], color=PALETTE[0])],
+            numbers=[("deviation at the last generation", pm(dev[-1], dev_se[-1])),
+                     ("mean σ at the last generation", pm(sig[-1], sig_se[-1])),
+                     ("eq. (9) corrected", f"{eq9[-1]:.4g}")])
+
+    ns, Ns = (10, 100, 1000), (10, 100, 1000)
+    return Explorer.from_grid(
+        "seddik_fig3", "Partially Synthetic: the drift from p^(1) for other n and N",
+        [Control("n", "synthetic n", list(ns)), Control("N", "real N", list(Ns), initial=1)],
+        panel, xlabel="generation m", ylabel="mean ‖p^(m) − p^(1)‖₁",
+        note=f"{len(ns) * len(Ns)} simulations of {EXPLORER_RUNS} runs, {generations} "
+             "generations, the page's p.")
 
 
 EQ9_CLAIM = Claim(

@@ -5,23 +5,29 @@ Figure 3's experiment (:mod:`collapse.pages.seddik_fig3`) over the concentration
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
 
 from collapse.distributions import power_law
+from collapse.explorer import Control, Explorer, Panel, Series, mean_se, pm
 from collapse.pages.common import (
     VOCAB_SIZE,
 )
 from collapse.pages.seddik_fig3 import (
     EQ9_CLAIM,
+    EXPLORER_RUNS,
     PartiallySyntheticData,
     partially_synthetic_data,
     partially_synthetic_plot,
     partially_synthetic_summary,
 )
+from collapse.plotting import PALETTE
 from collapse.report import Claim, increasing
+from collapse.schemes import PartiallySynthetic
+from collapse.statistical import simulate
 from collapse.validation import parse_numbers
 
 
@@ -44,6 +50,36 @@ def plot(data: PartiallySyntheticData) -> Figure:
 def summary(data: PartiallySyntheticData) -> dict[str, float | int | str]:
     s = partially_synthetic_summary(data, data.s0)
     return {**s, "final_deviation_step_z_abs_min": -float(s["final_deviation_step_z_max"])}
+
+
+EXPLORER_S0 = (0.03, 0.06, 0.1, 0.2, 0.3, 0.45, 0.6)
+
+
+def explorer(data: PartiallySyntheticData, values: Mapping[str, Any]) -> Explorer:
+    """Pick S0: the mean deviation from p^(1) ± 2 SE (200 runs per point) at the page's n, N."""
+    generations = data.sigma.shape[1] - 1
+    m = np.arange(generations + 1)
+    n, N, support = int(data.n_values[0]), data.N, int(values.get("support", 52))
+
+    def panel(s0: float) -> Panel:
+        p = power_law(VOCAB_SIZE, support, s0)
+        sim = simulate(PartiallySynthetic(n, N), np.tile(p, (EXPLORER_RUNS, 1)),
+                       np.random.default_rng([int(values.get("seed", 0)), round(s0 * 1000)]),
+                       generations=generations)
+        dev, dev_se = mean_se(sim.deviation)
+        sig, sig_se = mean_se(sim.sigma)
+        return Panel(
+            series=[Series(f"mean ‖p^(m) − p^(1)‖₁ ± 2 SE, S0 = {s0:g}", m[2:], dev[2:],
+                           dev_se[2:], color=PALETTE[0])],
+            numbers=[("deviation at the last generation", pm(dev[-1], dev_se[-1])),
+                     ("mean σ at the last generation", pm(sig[-1], sig_se[-1]))])
+
+    return Explorer.from_grid(
+        "seddik_fig4", "Partially Synthetic: the drift from p^(1) for another S0",
+        [Control("s0", "S0", list(EXPLORER_S0), initial=2)], panel,
+        xlabel="generation m", ylabel="mean ‖p^(m) − p^(1)‖₁",
+        note=f"{len(EXPLORER_S0)} simulations of {EXPLORER_RUNS} runs, n = {n}, N = {N}, "
+             f"s̃ = {support}.")
 
 
 CLAIMS = (

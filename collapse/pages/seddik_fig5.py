@@ -22,6 +22,7 @@ from collapse.pages.common import (
     committed_runs_report,
     describe_run,
     lm_results_dir,
+    run_times_html,
     scale_table,
 )
 from collapse.plotting import PALETTE, project_style
@@ -229,6 +230,12 @@ def summary(data: Fig5Data) -> dict[str, float | int | str]:
             "floor_sd": float(data.floor.std(ddof=1)) if data.floor.size > 1 else float("nan"),
             "runs_with_provenance": sum("git" in d for d in data.description),
             "runs": len(data.description)}
+
+
+def html(data: Any, values: Mapping[str, Any]) -> dict[str, str]:
+    """The run-time table of the committed runs (pasted on the reproducibility page)."""
+    directory = results_dir(recompute=values["recompute"], lm_profile=values["lm_profile"])
+    return {"run_times": run_times_html(run_dirs(directory))}
 
 
 def report_context(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from scipy.stats import binom
 
 from collapse.distributions import power_law
+from collapse.explorer import Control, Explorer, Panel, Series, collapsed_by, mean_se, pm
 from collapse.pages.common import (
     MEAN_COLOR,
     VOCAB_SIZE,
@@ -238,6 +239,40 @@ def _one_dirac(reading: str) -> Callable[[Mapping[str, Any]], bool | None]:
         p = s[f"{reading}_paper_count_p"]
         return True if p >= 0.05 else (False if p < 0.01 else None)
     return rule
+
+
+EXPLORER_K = (1, 2, 3, 5, 8)
+EXPLORER_RUNS = 300
+
+
+def explorer(data: Fig6Data, values: Mapping[str, Any]) -> Explorer:
+    """Pick the window K and the reading of eq. (5): the share of Most Recent K runs collapsed
+    by each generation, and the mean collapse time (300 runs per point)."""
+    generations = int(data.sigma.shape[1] - 1)
+    p = power_law(VOCAB_SIZE, int(values.get("support", 52)), float(values.get("s0", 0.1)))
+    m = np.arange(generations + 1)
+
+    def panel(K: int, draws: str) -> Panel:
+        sim = simulate(MostRecent(data.n, K, draws), np.tile(p, (EXPLORER_RUNS, 1)),
+                       np.random.default_rng([int(values.get("seed", 0)), K, DRAWS.index(draws)]),
+                       generations=generations)
+        t = sim.collapse_time
+        done = t[t != NOT_COLLAPSED]
+        mean, se = mean_se(done) if done.size > 1 else (float("nan"), float("nan"))
+        return Panel(series=[Series(f"Most Recent K = {K}, {draws} draws", m,
+                                    collapsed_by(t, generations), color=PALETTE[0])],
+                     numbers=[("mean T of the runs that collapsed", pm(mean, se)),
+                              (f"runs collapsed within {generations} generations",
+                               f"{done.size} of {EXPLORER_RUNS}")])
+
+    return Explorer.from_grid(
+        "seddik_fig6", "Most Recent K: collapse for another window and reading",
+        [Control("K", "window K", list(EXPLORER_K), initial=1),
+         Control("draws", "reading of eq. (5)", list(DRAWS), [f"{d} draws" for d in DRAWS],
+                 kind="select", initial=DRAWS.index(data.shown))],
+        panel, xlabel="generation m", ylabel="share of runs collapsed by m",
+        note=f"{len(EXPLORER_K) * len(DRAWS)} simulations of {EXPLORER_RUNS} runs over "
+             f"{generations} generations, n = {data.n}.")
 
 
 CLAIMS = (

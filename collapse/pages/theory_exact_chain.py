@@ -7,14 +7,16 @@ law of T, E[T], eq. (6) and Proposition 1 beside a Monte Carlo of the same chain
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
+from collapse.explorer import Control, Explorer, Panel, Series
 from collapse.markov import ExactChain, exact_chain
 from collapse.pages.common import (
     Arrays,
@@ -153,6 +155,39 @@ def summary(data: ExactChainData) -> dict[str, float | int | str]:
     return {**s, "eq6_gap_text": readable(eq6_gap, 2),
             "max_abs_prop1_error_text": readable(s["max_abs_prop1_error"], 2),
             "tail_mass_text": readable(s["tail_mass"], 2)}
+
+
+EXPLORER_P = ((0.5, 0.3, 0.2), (0.8, 0.1, 0.1), (1 / 3, 1 / 3, 1 / 3), (0.6, 0.4))
+EXPLORER_N = (4, 8, 12, 16, 20)
+
+
+def explorer(data: ExactChainData, values: Mapping[str, Any]) -> Explorer:
+    """Pick p and n: the exact ρ_m = P(T ≤ m) of the chain between eq. (7)'s bounds, and the
+    exact E[T] between eq. (8)'s (no simulation)."""
+    def panel(p: tuple[float, ...], n: int) -> Panel:
+        chain = chain_of(tuple(float(x) for x in p), n)
+        expected = chain.expected_collapse_time()
+        generations = max(10, int(8 * expected))
+        m = np.unique(np.linspace(0, generations, 81).round().astype(int))  # ≤ 81 points
+        p_arr = np.array(p)
+        s0 = float(p_arr @ p_arr)
+        lower, upper = collapse_probability_bounds(m, n, s0, p_arr.size)
+        t_low, t_up = collapse_time_bounds(n, s0, p_arr.size)
+        return Panel(
+            series=[Series("exact ρ_m", m, chain.collapse_cdf(generations)[m], color=PALETTE[0]),
+                    Series("eq. (7) lower (clipped at 0)", m, np.clip(lower, 0, None),
+                           style="dashed", color=BOUND_COLOR),
+                    Series("eq. (7) upper", m, upper, style="dashed", color=BOUND_COLOR)],
+            numbers=[("exact E[T]", f"{expected:.4f}"),
+                     ("eq. (8) bounds", f"{t_low:.2f} to {t_up:.1f}")])
+
+    labels = ["(" + ", ".join(f"{x:.2g}" for x in p) + ")" for p in EXPLORER_P]
+    return Explorer.from_grid(
+        "theory_exact_chain", "The exact law of T for another p and n",
+        [Control("p", "initial p", list(EXPLORER_P), labels, kind="select"),
+         Control("n", "samples n", list(EXPLORER_N), initial=len(EXPLORER_N) - 1)],
+        panel, xlabel="generation m", ylabel="ρ_m = P(T ≤ m)",
+        note=f"Exact chains: {len(EXPLORER_P)} distributions × {len(EXPLORER_N)} sample sizes.")
 
 
 CLAIMS = (

@@ -17,6 +17,7 @@ import sympy as sp
 from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
+from collapse.explorer import Control, Explorer, Panel, Series, mean_se, pm
 from collapse.pages.common import Arrays, legend_below
 from collapse.plotting import BOUND_COLOR, PALETTE, project_style
 from collapse.report import Claim, not_violated
@@ -198,6 +199,43 @@ def markdown(data: Theorem1Data, values: Mapping[str, Any]) -> dict[str, str]:
     step = symbolic.fully_synthetic_sigma_step()
     return {"sympy": f"$$\\mathbb{{E}}[\\sigma_m \\mid \\sigma_{{m-1}} = \\sigma] = "
                      f"{sp.latex(step)}$$\n\n" + symbolic.checks_markdown(list(sympy_checks()))}
+
+
+EXPLORER_P = ((0.5, 0.3, 0.2), (0.8, 0.1, 0.1), (1 / 3, 1 / 3, 1 / 3))
+EXPLORER_N = (2, 5, 10, 20, 50)
+EXPLORER_RUNS = 1000
+
+
+def explorer(data: Theorem1Data, values: Mapping[str, Any]) -> Explorer:
+    """Pick n and p (hence S0): the Monte-Carlo mean of σ_m ± 2 SE against eq. (6), and the
+    mean collapse time against eq. (8) (1,000 runs per point)."""
+    generations = int(data.sigma_mean.size - 1)
+    m = np.arange(generations + 1)
+
+    def panel(n: int, p: tuple[float, ...]) -> Panel:
+        p_arr = np.array(p)
+        s0 = float(p_arr @ p_arr)
+        run = simulate(FullySynthetic(n), np.tile(p_arr, (EXPLORER_RUNS, 1)),
+                       np.random.default_rng([int(values.get("seed", 1)), n, round(s0 * 1e4)]))
+        mean, se = mean_se(run.padded("sigma", generations))
+        t_mean, t_se = mean_se(run.collapse_time)
+        low, up = collapse_time_bounds(n, s0, p_arr.size)
+        return Panel(
+            series=[Series("Monte Carlo mean of σ_m ± 2 SE", m, mean, se, style="points",
+                           color=PALETTE[0]),
+                    Series("eq. (6)", m, expected_sigma(m, n, s0), style="dashed",
+                           color=BOUND_COLOR)],
+            numbers=[("S0", f"{s0:.4f}"), ("mean T", pm(t_mean, t_se)),
+                     ("eq. (8) bounds", f"{low:.2f} to {up:.1f}")])
+
+    labels = ["(" + ", ".join(f"{x:.2g}" for x in p) + ")" for p in EXPLORER_P]
+    return Explorer.from_grid(
+        "theory_seddik_theorem1", "Eq. (6) and the collapse time for other n and p",
+        [Control("n", "samples n", list(EXPLORER_N), initial=2),
+         Control("p", "initial p (sets S0)", list(EXPLORER_P), labels, kind="select")],
+        panel, xlabel="generation m", ylabel="S_m = E‖p^(m)‖₂²",
+        note=f"{len(EXPLORER_N) * len(EXPLORER_P)} simulations of {EXPLORER_RUNS:,} runs, each "
+             "until every run has collapsed.")
 
 
 CLAIMS = (

@@ -17,6 +17,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
+from collapse.explorer import Control, Explorer, Panel, Series, mean_se
 from collapse.pages.common import (
     FORMULA_COLOR,
     MEAN_COLOR,
@@ -133,6 +134,49 @@ def summary(data: Theorem2Data) -> dict[str, float | int | str]:
 
 def markdown(data: Theorem2Data, values: Mapping[str, Any]) -> dict[str, str]:
     return {"sympy": symbolic.checks_markdown(list(sympy_checks()))}
+
+
+EXPLORER_P = ((0.5, 0.3, 0.2), (0.8, 0.1, 0.1))
+EXPLORER_RUNS = 20_000
+
+
+def explorer(data: Theorem2Data, values: Mapping[str, Any]) -> Explorer:
+    """Pick n, N and p: the Monte-Carlo mean of σ_m ± 2 SE against eq. (9) as printed and
+    corrected (20,000 runs per point)."""
+    generations = int(data.mc_mean.shape[1] - 1)
+    m = np.arange(generations + 1)
+
+    def panel(n: int, N: int, p: tuple[float, ...]) -> Panel:
+        p_arr = np.array(p)
+        s0 = float(p_arr @ p_arr)
+        sim = simulate(PartiallySynthetic(n, N), np.tile(p_arr, (EXPLORER_RUNS, 1)),
+                       np.random.default_rng([int(values.get("seed", 0)), n, N, round(s0 * 1e4)]),
+                       generations=generations)
+        mean, se = mean_se(sim.sigma)
+        with np.errstate(divide="ignore", invalid="ignore"):  # m = 0, 1: outside eq. (9)
+            printed = np.where(m >= 2, partially_synthetic_sigma_printed(m, n, N, s0), np.nan)
+            corrected = partially_synthetic_sigma(m, n, N, s0)
+
+        def z(form: NDArray[np.float64]) -> float:
+            return float(np.nanmax(np.abs((mean[2:] - form[2:]) / se[2:])))
+
+        return Panel(
+            series=[Series("Monte Carlo mean of σ_m ± 2 SE", m, mean, se, style="points",
+                           color=MEAN_COLOR),
+                    Series("eq. (9) as printed", m, printed, style="dashed",
+                           color=FORMULA_COLOR),
+                    Series("eq. (9) corrected", m, corrected, color="#000000")],
+            numbers=[("largest |z|, printed (m ≥ 2)", f"{z(printed):.1f}"),
+                     ("largest |z|, corrected (m ≥ 2)", f"{z(corrected):.1f}")])
+
+    labels = ["(" + ", ".join(f"{x:g}" for x in p) + ")" for p in EXPLORER_P]
+    return Explorer.from_grid(
+        "theory_seddik_theorem2", "Eq. (9) both ways, for other n, N and p",
+        [Control("n", "synthetic n", [1, 10, 100], initial=1),
+         Control("N", "real N", [2, 5, 20]),
+         Control("p", "initial p", list(EXPLORER_P), labels, kind="select")],
+        panel, xlabel="generation m", ylabel="S_m = E σ_m",
+        note=f"18 simulations of {EXPLORER_RUNS:,} runs, {generations} generations.")
 
 
 KIND = "erratum found"

@@ -7,6 +7,7 @@ settings, and a calculator at one (s, N, ε).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,8 +19,9 @@ from matplotlib.ticker import MaxNLocator
 from numpy.typing import NDArray
 
 from collapse.distributions import power_law
+from collapse.explorer import Control, Explorer, Panel, Series
 from collapse.pages.common import VOCAB_SIZE, Arrays
-from collapse.plotting import PALETTE, project_style
+from collapse.plotting import BOUND_COLOR, PALETTE, project_style
 from collapse.report import Claim, readable
 from collapse.schemes import PartiallySynthetic
 from collapse.statistical import simulate
@@ -278,6 +280,40 @@ def summary(data: Theorem3Page) -> dict[str, float | int | str]:
                           f"no n at all (its right-hand side is {readable(c['eq11'], 3)})"),
             "exact_text": f"n ≤ {c['exact']}" if c["exact"] >= 1 else "no n at all",
             "bound_paper_text": readable(c["bound_paper"], 3)}
+
+
+EXPLORER_N = (100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000)
+EXPLORER_EPSILON = (0.01, 0.05, 0.1, 0.5)
+EXPLORER_S = (10, 50, 600)
+
+
+def explorer(data: Theorem3Page, values: Mapping[str, Any]) -> Explorer:
+    """Theorem 3's bound against n for a grid of N, s and ε (closed forms), with the largest
+    n that eq. (11) and the exact inversion allow."""
+    n = np.unique(np.round(np.logspace(0, 3, 25)).astype(int))
+
+    def panel(N: int, s: int, epsilon: float) -> Panel:
+        bound = [deviation_bound(int(k), N, s) for k in n]
+        eq11 = max_synthetic_samples_eq11(s, N, epsilon)
+        exact = max_synthetic_samples(s, N, epsilon)
+        return Panel(
+            series=[Series("Theorem 3 bound on E‖p^(m) − p^(1)‖₁", n, bound, color=PALETTE[0]),
+                    Series(f"ε = {epsilon:g}", n, [epsilon] * n.size, style="dashed",
+                           color=BOUND_COLOR)],
+            numbers=[("bound at n = 1", readable(deviation_bound(1, N, s), 3)),
+                     ("largest n by eq. (11)", f"{eq11:.2f}" if eq11 >= 1 else "none"),
+                     ("largest n by the bound itself", f"{exact}" if exact >= 1 else "none")])
+
+    return Explorer.from_grid(
+        "theory_seddik_theorem3", "Theorem 3's bound against n",
+        [Control("N", "real samples N", list(EXPLORER_N), [f"10^{round(np.log10(v))}"
+                                                            for v in EXPLORER_N],
+                 initial=EXPLORER_N.index(100)),
+         Control("s", "vocabulary s", list(EXPLORER_S), kind="select", initial=2),
+         Control("epsilon", "ε", list(EXPLORER_EPSILON), kind="select", initial=2)],
+        panel, xlabel="synthetic samples n", ylabel="bound", xlog=True, ylog=True,
+        note=f"Closed forms (eq. (10)–(11)): {len(EXPLORER_N)} × {len(EXPLORER_S)} × "
+             f"{len(EXPLORER_EPSILON)} points, no simulation.")
 
 
 KIND = "bound vacuous"

@@ -16,6 +16,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
+from collapse.explorer import Control, Explorer, Panel, Series, mean_se, pm
 from collapse.pages.common import (
     MEAN_COLOR,
     Arrays,
@@ -177,6 +178,46 @@ def markdown(data: WangCountModelData, values: Mapping[str, Any]) -> dict[str, s
     checks, wrong = sympy_checks()
     return {"sympy": symbolic.checks_markdown(list(checks)),
             "sympy_wrong": symbolic.checks_markdown(list(wrong))}
+
+
+EXPLORER_K = (0.01, 0.1, 0.5, 1.0, 2.0)
+EXPLORER_RUNS = 300
+
+
+def explorer(data: WangCountModelData, values: Mapping[str, Any]) -> Explorer:
+    """Pick the rate k: the spread over runs of p̂_n (its standard deviation) under
+    Accumulate-Subsample(k) and under Replace, from the page's p and N (300 runs per point)."""
+    p, N = float(values.get("p", 0.76)), int(values.get("N", 1000))
+    generations = int(values.get("generations", 200))
+    start = np.tile([p, 1 - p], (EXPLORER_RUNS, 1))
+    m = np.arange(generations + 1)
+    rng_seed = int(values.get("seed", 0))
+    replace = simulate(FullySynthetic(N), start, np.random.default_rng([rng_seed, 0]),
+                       generations=generations, record_distributions=True)
+    assert replace.trajectory is not None
+    replace_sd = replace.trajectory[:, :, 0].std(axis=1, ddof=1)
+
+    def panel(k: float) -> Panel:
+        sim = simulate(AccumulateSubsample(N, k), start,
+                       np.random.default_rng([rng_seed, round(k * 1000)]),
+                       generations=generations, record_distributions=True)
+        assert sim.trajectory is not None
+        p_hat = sim.trajectory[:, :, 0]
+        sd = p_hat.std(axis=1, ddof=1)
+        mean, se = mean_se(p_hat[-1])
+        return Panel(
+            series=[Series("Replace", m, replace_sd, style="dashed", color=MEAN_COLOR),
+                    Series(f"Accumulate-Subsample, k = {k:g}", m, sd, color=PALETTE[0])],
+            numbers=[("sd of p̂ at the last generation", f"{sd[-1]:.4f}"),
+                     ("the same under Replace", f"{replace_sd[-1]:.4f}"),
+                     ("mean p̂ at the last generation", pm(mean, se))])
+
+    return Explorer.from_grid(
+        "theory_wang_theorem21", "How far p̂_n spreads, for another rate k",
+        [Control("k", "rate k", list(EXPLORER_K), initial=3)], panel,
+        xlabel="generation n", ylabel="sd of p̂_n over runs",
+        note=f"{len(EXPLORER_K)} Accumulate-Subsample simulations and one Replace, "
+             f"{EXPLORER_RUNS} runs each, p = {p:g}, N = {N}.")
 
 
 KIND = "reconstruction"

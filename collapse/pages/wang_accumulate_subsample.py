@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
 from collapse.distributions import power_law
+from collapse.explorer import Control, Explorer, Panel, Series, pm
 from collapse.pages.common import (
     MEAN_COLOR,
     VOCAB_SIZE,
@@ -142,6 +143,32 @@ def plot(data: AccumulateSubsampleData) -> Figure:
 
 def summary(data: AccumulateSubsampleData) -> dict[str, float | int | str]:
     return data.summary()
+
+
+def explorer(data: AccumulateSubsampleData, values: Mapping[str, Any]) -> Explorer:
+    """Pick the rate k: mean surviving tokens ± 2 SE under Accumulate-Subsample(k) and under
+    Replace (the page's own runs)."""
+    m = np.arange(data.sigma.shape[1])
+
+    def panel(c: int) -> Panel:
+        return Panel(
+            series=[Series("Replace (Fully Synthetic)", m, data.support_mean[0],
+                           data.support_se[0], style="dashed", color=MEAN_COLOR),
+                    Series(f"Accumulate-Subsample, k = {data.rates[c - 1]:g}", m,
+                           data.support_mean[c], data.support_se[c], color=PALETTE[0])],
+            numbers=[("tokens alive at the last generation",
+                      pm(data.support_mean[c, -1], data.support_se[c, -1])),
+                     ("the same under Replace", pm(data.support_mean[0, -1],
+                                                   data.support_se[0, -1])),
+                     ("runs on one token", f"{data.collapsed_share[c, -1]:.3f}")])
+
+    rates = list(range(1, data.rates.size + 1))
+    return Explorer.from_grid(
+        "wang_accumulate_subsample", "Tokens still alive, Accumulate-Subsample against Replace",
+        [Control("c", "rate k", rates, [f"{k:g}" for k in data.rates])], panel,
+        xlabel="generation m", ylabel="mean |supp p^(m)|",
+        note=f"The page's own simulation: {data.rates.size} rates and Replace × {data.runs} "
+             "runs.")
 
 
 KIND = "extension"

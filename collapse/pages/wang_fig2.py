@@ -24,6 +24,7 @@ from collapse.pages.common import (
     describe_run,
     lm_results_dir,
     markdown_table,
+    run_times_html,
     scale_table,
 )
 from collapse.plotting import PALETTE, project_style
@@ -326,6 +327,12 @@ def markdown(data: WangLMData, values: Mapping[str, Any]) -> dict[str, str]:
     return {"scale_table": "**How far the miniature is from the original.**\n\n"
                            + scale_table_markdown(directory),
             "tables": generation_tables(data), "samples": samples}
+
+
+def html(data: Any, values: Mapping[str, Any]) -> dict[str, str]:
+    """The run-time table of the committed runs (pasted on the reproducibility page)."""
+    directory = results_dir(recompute=values["recompute"], lm_profile=values["lm_profile"])
+    return {"run_times": run_times_html(run_dirs(directory))}
 
 
 def report_context(values: Mapping[str, Any]) -> dict[str, Any]:
