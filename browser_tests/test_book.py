@@ -322,3 +322,33 @@ def test_theorem3_explorer_shows_the_packages_numbers(server: str, browser: Brow
     index = tuple(int(i) for i in state["point"].split(","))
     for label in ("largest n by eq. (11)", "largest n by the bound itself", "bound at n = 1"):
         assert state["numbers"][label] == panel_value(explorer, index, label)
+
+
+@pytest.mark.parametrize("page_path", ["book/intro.html", "book/wang/overview.html"])
+def test_no_glued_phrase_repeats_within_a_sentence(page_path: str, server: str,
+                                                   browser: Browser) -> None:
+    """Glued verdicts and titles can land twice in one sentence ("X and X"): no run of five
+    words may appear twice in the same sentence of the overview pages."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{server}/{page_path}", wait_until="networkidle")
+    paragraphs = page.evaluate("""() => Array.from(document.querySelectorAll('main p, main li'))
+      .filter(e => !e.closest('.sd-card, table, nav, .collapse-explorer'))
+      .map(e => e.innerText)""")
+    page.close()
+    sentences = [s for p in paragraphs for s in re.split(r"(?<=[.!?])\s+", p)]
+    assert len(sentences) > 10
+    for sentence in sentences:
+        words = re.findall(r"[A-Za-z][A-Za-z'-]+", sentence)
+        runs = [" ".join(words[i:i + 5]).lower() for i in range(len(words) - 4)]
+        repeated = {r for r in runs if runs.count(r) > 1}
+        assert not repeated, f"{repeated} repeats in: {sentence[:200]}"
+
+
+def test_status_table_fits_its_column(server: str, browser: Browser) -> None:
+    """The intro's status table (long commit lists) wraps instead of overflowing at 1280 px."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{server}/book/intro.html", wait_until="networkidle")
+    overflow = page.evaluate("""() => Array.from(document.querySelectorAll('main table'))
+      .map(t => t.scrollWidth - t.parentElement.clientWidth)""")
+    page.close()
+    assert overflow and max(overflow) <= 2, overflow

@@ -224,3 +224,44 @@ def test_publish_takes_exactly_the_notebooks_parameters() -> None:
 def test_an_unknown_page_is_named() -> None:
     with pytest.raises(ValueError, match="no page module for notebook 'seddik_fig7'"):
         pages.load("seddik_fig7")
+
+
+def test_counts_are_words_never_a_share_printed_as_zero() -> None:
+    from collapse.pages.wang_accumulate_subsample import runs_text
+
+    assert runs_text(0, 1000, most=True) == "none of the 1,000 runs"
+    assert runs_text(3, 1000, most=True) == "at most 3 of the 1,000 runs"
+    assert runs_text(870, 1000) == "870 of the 1,000 runs"
+
+
+def test_theorem3_calculator_says_when_no_n_is_allowed() -> None:
+    from collapse.pages import theory_seddik_theorem3 as page
+
+    data = page.data(runs=20, generations=2)
+    summary = page.summary(data)
+    assert summary["eq11"] < 1 and summary["eq11_text"].startswith("no n at all")
+    assert "−" not in summary["exact_text"] and "-" not in summary["exact_text"]
+
+
+def test_no_norm_bars_inside_markdown_tables() -> None:
+    """In a Markdown table row, ``\\|`` is an escaped cell separator: ‖p‖ would render as |p|."""
+    import pathlib
+
+    for path in [*pathlib.Path(NOTEBOOKS).glob("*.md"), *(NOTEBOOKS.parent / "book").rglob("*.md")]:
+        for line in path.read_text().splitlines():
+            if line.startswith("|") and "$" in line:
+                assert "\\|" not in line, f"{path.name}: {line[:80]}"
+
+
+def test_wang_sample_stories_come_in_generation_order() -> None:
+    from collapse.pages.wang_fig2 import wang_samples
+
+    generations = [int(m) for m in wang_samples()]
+    assert generations == sorted(generations) and len(generations) >= 10
+
+
+def test_fig2_growth_is_not_resolved_on_a_single_sample_size() -> None:
+    page = pages.load("seddik_fig2")
+    summary = page.summary(page.data(n_max=10, runs=5))
+    order_n = next(c for c in page.CLAIMS if c.key == "order_n")
+    assert order_n.outcome(summary) == UNRESOLVED

@@ -64,6 +64,9 @@ class Fig2Data(Arrays):
         the slope is the fit's, from those variances alone. A slope 1 is E[T] of order n, 2 of
         order n² (the two ends of eq. (8)).
         """
+        if self.n_values.size < 2:  # one sample size: no growth to measure (not resolved)
+            nan = np.full(self.mean_T.shape[0], np.nan)
+            return nan, nan
         keep = self.n_values >= n_from
         if keep.sum() < 2:  # a short grid (the quick profile): its two largest n
             keep = self.n_values >= np.sort(self.n_values)[-2]

@@ -253,12 +253,16 @@ def plot(data: WangLMData) -> Figure:
                         alpha=0.6, label=f"its training data p({key}|there)")
                 ax.axhline(getattr(data, f"corpus_p_{key}"), color=color, ls=":",
                            label=f"validation stories p({key}|there)")
+            if data.floor_p_was.size >= 2:  # retraining noise: generation 1, other seeds
+                ax.axhspan(float(data.floor_p_was.min()), float(data.floor_p_was.max()),
+                           color="0.6", alpha=0.35, lw=0,
+                           label=f"p(was|there), generation 1 of {data.floor_p_was.size} seeds")
             ax.set(xlabel="generation n", ylabel="probability", ylim=(-0.02, 1.0),
                    title=str(data.labels[i]))
             ax.set_xticks(g)
         # one legend under the panels, a row per word: the legend fills column by column
         handles, labels = axes[0, 0].get_legend_handles_labels()
-        order = [0, 3, 1, 4, 2, 5]
+        order = [0, 3, 1, 4, 2, 5, *range(6, len(handles))]
         fig.legend([handles[j] for j in order], [labels[j] for j in order],
                    loc="outside lower center", ncol=3, fontsize=10)
     return fig

@@ -43,6 +43,10 @@ def plot(data: WangLMData) -> Figure:
             style = "o-" if "Replace" in label else "s--"
             ax.plot(data.generations, data.perplexity[i], style,
                     color=PALETTE[i % len(PALETTE)], label=str(label))
+        if data.floor_ppl.size >= 2:  # retraining noise: generation 1 of Replace, other seeds
+            ax.axhspan(float(data.floor_ppl.min()), float(data.floor_ppl.max()), color="0.6",
+                       alpha=0.35, lw=0,
+                       label=f"generation 1 of {data.floor_ppl.size} seeds (range)")
         ax.set(xlabel="generation n", ylabel="perplexity on TinyStories validation",
                yscale="log", title="Perplexity over generations")
         ax.set_xticks(data.generations)
