@@ -266,15 +266,21 @@ class RandomlySampled(Scheme):
         return learn(rng.multinomial(self.n, mixture), self.n)
 
 
-def _start_corpus(N: int, p0: NDArray[np.float64], rng: np.random.Generator,
-                  state: State) -> NDArray[np.float64]:
-    """The corpus schemes' generation 1: D0, N real samples, kept as ``state["corpus"]``."""
-    state["corpus"] = rng.multinomial(N, p0)
-    return learn(state["corpus"], N)
+class _CorpusScheme(Scheme):
+    """A scheme that keeps a growing corpus (``state["corpus"]``, counts per run), started by
+    generation 1 from D0, N real samples."""
+
+    N: int
+    keeps_corpus: ClassVar[bool] = True
+
+    def first_model(self, p0: NDArray[np.float64], rng: np.random.Generator,
+                    state: State) -> NDArray[np.float64]:
+        state["corpus"] = rng.multinomial(self.N, p0)
+        return learn(state["corpus"], self.N)
 
 
 @dataclass(frozen=True)
-class AccumulateSubsample(Scheme):
+class AccumulateSubsample(_CorpusScheme):
     """Corpus D0 ∪ S1 ∪ …; each model adds kN samples; each trains on N drawn without replacement.
 
     In expectation generation m holds D0 with share 1/(1+(m−1)k) and each S_j with share
@@ -318,12 +324,6 @@ class AccumulateSubsample(Scheme):
     def label(self) -> str:
         return f"Accumulate-Subsample (k = {self.k:g}, N = {self.N})"
 
-    keeps_corpus: ClassVar[bool] = True
-
-    def first_model(self, p0: NDArray[np.float64], rng: np.random.Generator,
-                    state: State) -> NDArray[np.float64]:
-        return _start_corpus(self.N, p0, rng, state)
-
     def next_model(self, m: int, prev: NDArray[np.float64], rng: np.random.Generator,
                    state: State) -> NDArray[np.float64]:
         state["corpus"] = state["corpus"] + rng.multinomial(self.synthetic_size, prev)
@@ -331,7 +331,7 @@ class AccumulateSubsample(Scheme):
 
 
 @dataclass(frozen=True)
-class Accumulate(Scheme):
+class Accumulate(_CorpusScheme):
     """Keep everything: N real samples plus n samples of every earlier model."""
 
     n: int
@@ -349,12 +349,6 @@ class Accumulate(Scheme):
 
     def label(self) -> str:
         return f"Accumulate (n = {self.n}, N = {self.N})"
-
-    keeps_corpus: ClassVar[bool] = True
-
-    def first_model(self, p0: NDArray[np.float64], rng: np.random.Generator,
-                    state: State) -> NDArray[np.float64]:
-        return _start_corpus(self.N, p0, rng, state)
 
     def next_model(self, m: int, prev: NDArray[np.float64], rng: np.random.Generator,
                    state: State) -> NDArray[np.float64]:
