@@ -111,7 +111,9 @@ def integer_ticks(fig: Figure) -> None:
             label = axis.get_label().get_text()
             if (scale == "linear" and COUNTING_AXES.search(label)
                     and isinstance(axis.get_major_locator(), AutoLocator)):
-                axis.set_major_locator(MaxNLocator(integer=True))
+                # AutoLocator's own spacing without its 2.5 steps: 0, 100, …, 500, not 0, 60, …
+                axis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 5, 10],
+                                                   integer=True))
 
 
 def save_figure(fig: Figure, path: str | os.PathLike[str]) -> Path:

@@ -28,6 +28,7 @@ from collapse.pages.common import (
 )
 from collapse.plotting import PALETTE, project_style
 from collapse.report import Claim
+from collapse.report import Z as REPORT_Z
 from collapse.schemes import (
     DRAWS,
     FullySynthetic,
@@ -43,8 +44,10 @@ COLUMNS = ("fully", "recent_a", "recent_b", "random")
 Sampled."""
 PAPER_RUNS = 100
 """Fig. 6's caption: "A hundred experiments were run for 500 generations"."""
-Z = 2.0
-"""A difference of means counts as resolved beyond Z standard errors (about 95 %, two-sided)."""
+Z = REPORT_Z
+"""A difference of means counts as resolved beyond Z standard errors (the book's rule)."""
+BAR = 2.0
+"""Error bars on the figure: ±2 SE (about 95 %)."""
 
 
 @dataclass(frozen=True)
@@ -191,11 +194,11 @@ def _readings_panels(ax_t: Axes, ax_share: Axes, data: Fig6Data) -> None:
         stats = [collapse_statistics(data.collapse_time[r, i]) for i in range(4)]
         means = np.array([st["mean_T"] for st in stats[:3]])
         ses = np.array([st["se_T"] for st in stats[:3]])
-        ax_t.errorbar(ks + (r - 0.5) * 0.15, means, yerr=Z * ses, fmt="o-", capsize=3,
+        ax_t.errorbar(ks + (r - 0.5) * 0.15, means, yerr=BAR * ses, fmt="o-", capsize=3,
                       color=PALETTE[r], label=f"{reading} draws")
         share = float(stats[3]["share"])
         runs = data.collapse_time.shape[2]
-        half = Z * np.sqrt(max(share * (1 - share), 1e-12) / runs)
+        half = BAR * np.sqrt(max(share * (1 - share), 1e-12) / runs)
         ax_share.errorbar([share], [r], xerr=[[min(half, share)], [half]], fmt="o", capsize=3,
                           color=PALETTE[r])
     ax_t.set(xlabel="window K (1 = Fully Synthetic)", ylabel=r"mean $T$ ($\pm$ 2 SE)",
