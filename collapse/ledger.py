@@ -141,6 +141,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--update", action="store_true",
                         help="write the baseline from these rows instead of comparing")
     args = parser.parse_args(argv)
+    if not args.update and not args.baseline.is_file():  # before anything is written
+        print(f"collapse.ledger: no baseline {args.baseline} (make baselines writes it)",
+              file=sys.stderr)
+        return 1
     try:
         rows = collect(args.records, pages.PAGES)
     except FileNotFoundError as exc:
@@ -154,10 +158,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.baseline.write_text(json.dumps(verdicts(rows), indent=1, sort_keys=True) + "\n")
         print(f"baseline written: {args.baseline}")
         return 0
-    if not args.baseline.is_file():
-        print(f"collapse.ledger: no baseline {args.baseline} (make baselines writes it)",
-              file=sys.stderr)
-        return 1
     changed = changes(rows, json.loads(args.baseline.read_text()))
     if changed:
         print("collapse.ledger: verdicts differ from the committed baseline "

@@ -210,15 +210,21 @@ def parameters_table(spec: NotebookSpec, values: Mapping[str, Any]) -> str:
     return "\n".join(rows)
 
 
+def claim_list(claims: Mapping[str, bool | str | None]) -> list[str]:
+    """Markdown list items: ``- ✓ text``, ``- ? text (*not resolved at this precision*)``."""
+    lines = []
+    for text, value in claims.items():
+        outcome = outcome_of(value)
+        lines.append(f"- {_MARK[outcome]} {text}"
+                     + ("" if outcome == CONFIRMED else f" (*{outcome}*)"))
+    return lines
+
+
 def verdict_box(verdict: str, claims: Mapping[str, bool | str | None],
                 bookkeeping: Mapping[str, bool], scale: str, computed: Computed,
                 profile: str) -> str:
     """MyST for the box under the page title: ✓ confirmed, ✗ refuted, ? not resolved."""
-    claim_lines = []
-    for text, value in claims.items():
-        outcome = outcome_of(value)
-        claim_lines.append(f"- {_MARK[outcome]} {text}"
-                           + ("" if outcome == CONFIRMED else f" (*{outcome}*)"))
+    claim_lines = claim_list(claims)
     kept = sum(bool(v) for v in bookkeeping.values())
     lines = [
         f":::{{admonition}} Verdict: {verdict}",
@@ -338,9 +344,7 @@ class PageVerdict:
 
     def plain(self) -> str:
         """The verdict and its claims as plain Markdown (for Jupyter, which has no MyST)."""
-        lines = [f"**Verdict: {self.verdict}**", ""]
-        lines += [f"- {_MARK[o]} {text}" + ("" if o == CONFIRMED else f" (*{o}*)")
-                  for text, o in self.claims.items()]
+        lines = [f"**Verdict: {self.verdict}**", "", *claim_list(self.claims)]
         return "\n".join([*lines, "", f"Scale: {self.scale}. Computed: {self.computed.line()}."])
 
     def box(self) -> str:

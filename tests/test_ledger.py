@@ -82,7 +82,8 @@ def test_main_compares_with_the_baseline_and_updates_it(tmp_path: Path, monkeypa
                                                                   "gap": 0.0})))
     baseline = tmp_path / "ledger.json"
     args = [str(records), "--out", str(tmp_path / "out"), "--baseline", str(baseline)]
-    assert ledger.main(args) == 1  # no baseline yet
+    assert ledger.main(args) == 1  # no baseline yet: refused before any file is written
+    assert not (tmp_path / "out").exists()
     assert ledger.main([*args, "--update"]) == 0
     assert ledger.main(args) == 0
     (records / "wang_fig9.json").write_text(json.dumps(rows_for({"mean": 0.5, "se": 0.1,

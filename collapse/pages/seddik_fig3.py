@@ -202,26 +202,33 @@ def summary(data: PartiallySyntheticData) -> dict[str, float | int | str]:
 EXPLORER_RUNS = 200
 
 
+def drift_panel(p: NDArray[np.float64], n: int, N: int, generations: int,
+                rng: np.random.Generator, label: str) -> Panel:
+    """One explorer point of Figures 3 and 4: Partially Synthetic from ``p``, the mean deviation
+    from p^(1) ± 2 SE over the generations, and σ at the last one beside eq. (9)."""
+    m = np.arange(generations + 1)
+    sim = simulate(PartiallySynthetic(n, N), np.tile(p, (EXPLORER_RUNS, 1)), rng,
+                   generations=generations)
+    dev, dev_se = mean_se(sim.deviation)
+    sig, sig_se = mean_se(sim.sigma)
+    eq9 = partially_synthetic_sigma(m, n, N, float(p @ p))
+    return Panel(
+        series=[Series(f"mean ‖p^(m) − p^(1)‖₁ ± 2 SE, {label}", m[2:], dev[2:], dev_se[2:],
+                       color=PALETTE[0])],
+        numbers=[("deviation at the last generation", pm(dev[-1], dev_se[-1])),
+                 ("mean σ at the last generation", pm(sig[-1], sig_se[-1])),
+                 ("eq. (9) corrected", f"{eq9[-1]:.4g}")])
+
+
 def explorer(data: PartiallySyntheticData, values: Mapping[str, Any]) -> Explorer:
-    """Pick n and N: the mean deviation from p^(1) ± 2 SE over the generations, with σ_m
-    against eq. (9) in numbers (200 runs per point)."""
+    """Pick n and N: :func:`drift_panel` from the page's p (200 runs per point)."""
     p = data.initial[0]
     rng_seed = int(values.get("seed", 0))
     generations = data.sigma.shape[1] - 1
-    m = np.arange(generations + 1)
 
     def panel(n: int, N: int) -> Panel:
-        sim = simulate(PartiallySynthetic(n, N), np.tile(p, (EXPLORER_RUNS, 1)),
-                       np.random.default_rng([rng_seed, n, N]), generations=generations)
-        dev, dev_se = mean_se(sim.deviation)
-        sig, sig_se = mean_se(sim.sigma)
-        eq9 = partially_synthetic_sigma(m, n, N, float(p @ p))
-        return Panel(
-            series=[Series(f"mean ‖p^(m) − p^(1)‖₁ ± 2 SE, n = {n}, N = {N}", m[2:], dev[2:],
-                           dev_se[2:], color=PALETTE[0])],
-            numbers=[("deviation at the last generation", pm(dev[-1], dev_se[-1])),
-                     ("mean σ at the last generation", pm(sig[-1], sig_se[-1])),
-                     ("eq. (9) corrected", f"{eq9[-1]:.4g}")])
+        return drift_panel(p, n, N, generations, np.random.default_rng([rng_seed, n, N]),
+                           f"n = {n}, N = {N}")
 
     ns, Ns = (10, 100, 1000), (10, 100, 1000)
     return Explorer.from_grid(

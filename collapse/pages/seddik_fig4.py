@@ -12,7 +12,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from collapse.distributions import power_law
-from collapse.explorer import Control, Explorer, Panel, Series, mean_se, pm
+from collapse.explorer import Control, Explorer, Panel
 from collapse.pages.common import (
     VOCAB_SIZE,
 )
@@ -20,14 +20,12 @@ from collapse.pages.seddik_fig3 import (
     EQ9_CLAIM,
     EXPLORER_RUNS,
     PartiallySyntheticData,
+    drift_panel,
     partially_synthetic_data,
     partially_synthetic_plot,
     partially_synthetic_summary,
 )
-from collapse.plotting import PALETTE
 from collapse.report import Claim, increasing
-from collapse.schemes import PartiallySynthetic
-from collapse.statistical import simulate
 from collapse.validation import parse_numbers
 
 
@@ -56,23 +54,14 @@ EXPLORER_S0 = (0.03, 0.06, 0.1, 0.2, 0.3, 0.45, 0.6)
 
 
 def explorer(data: PartiallySyntheticData, values: Mapping[str, Any]) -> Explorer:
-    """Pick S0: the mean deviation from p^(1) ± 2 SE (200 runs per point) at the page's n, N."""
+    """Pick S0: Figure 3's :func:`drift_panel` at the page's n, N (200 runs per point)."""
     generations = data.sigma.shape[1] - 1
-    m = np.arange(generations + 1)
     n, N, support = int(data.n_values[0]), data.N, int(values.get("support", 52))
 
     def panel(s0: float) -> Panel:
-        p = power_law(VOCAB_SIZE, support, s0)
-        sim = simulate(PartiallySynthetic(n, N), np.tile(p, (EXPLORER_RUNS, 1)),
-                       np.random.default_rng([int(values.get("seed", 0)), round(s0 * 1000)]),
-                       generations=generations)
-        dev, dev_se = mean_se(sim.deviation)
-        sig, sig_se = mean_se(sim.sigma)
-        return Panel(
-            series=[Series(f"mean ‖p^(m) − p^(1)‖₁ ± 2 SE, S0 = {s0:g}", m[2:], dev[2:],
-                           dev_se[2:], color=PALETTE[0])],
-            numbers=[("deviation at the last generation", pm(dev[-1], dev_se[-1])),
-                     ("mean σ at the last generation", pm(sig[-1], sig_se[-1]))])
+        rng = np.random.default_rng([int(values.get("seed", 0)), round(s0 * 1000)])
+        return drift_panel(power_law(VOCAB_SIZE, support, s0), n, N, generations, rng,
+                           f"S0 = {s0:g}")
 
     return Explorer.from_grid(
         "seddik_fig4", "Partially Synthetic: the drift from p^(1) for another S0",
